@@ -1,0 +1,41 @@
+# Sunlight: the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres lint bench install clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (durable-rules does not import on 3.13)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sunlight db upgrade
+	$(BIN)/sunlight demo load --if-empty
+	$(BIN)/sunlight serve --host 127.0.0.1 --port 8000
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP)
+	SUNLIGHT_TEST_DATABASE_URL=$${SUNLIGHT_TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy approval_core supervisor api tests
+
+bench: $(STAMP)
+	@for f in bench/*.py; do [ -e "$$f" ] && $(BIN)/python "$$f"; done; true
+
+clean:
+	rm -rf $(VENV) build *.egg-info

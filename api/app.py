@@ -1,0 +1,43 @@
+"""The FastAPI application: routers, error mapping and the service state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from api import errors
+from api.deps import ServiceState
+from api.routers import cases, items, public, system
+from approval_core.context import load_deps
+from approval_core.db import make_engine, make_session_factory
+from approval_core.settings import Settings, get_settings
+from approval_core.timeutil import Clock, utcnow
+
+
+def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
+    """Load rule data (fails loudly on a bad file) and connect to the database."""
+    core = load_deps(settings.rules_dir, settings.secret_key, now)
+    engine = make_engine(settings.database_url)
+    return ServiceState(
+        settings=settings, engine=engine, sessions=make_session_factory(engine), core=core
+    )
+
+
+def create_app(service: ServiceState | None = None) -> FastAPI:
+    service = service or build_state(get_settings())
+    app = FastAPI(
+        title="Sunlight 网上审批与电子监察",
+        version="0.1.0",
+        description="Online approval and electronic supervision. Errors are problem+json.",
+    )
+    app.state.service = service
+    errors.install(app)
+    for module in (items, cases, public, system):
+        app.include_router(module.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,172 @@
+"""The `sunlight` command line: serve, migrate, users, demo data, records, calendar."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from approval_core.context import CoreDeps, load_deps
+from approval_core.db import make_engine, make_session_factory, transaction
+from approval_core.errors import ConfigError, DomainError
+from approval_core.settings import get_settings
+
+
+def _core() -> CoreDeps:
+    settings = get_settings()
+    try:
+        return load_deps(settings.rules_dir, settings.secret_key)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+
+
+def _sessions() -> sessionmaker[Session]:
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    return make_session_factory(make_engine(settings.database_url))
+
+
+@click.group()
+def main() -> None:
+    """Sunlight 网上审批与电子监察."""
+
+
+@main.command()
+@click.option("--host", default=None, help="default from SUNLIGHT_HOST (127.0.0.1)")
+@click.option("--port", default=None, type=int, help="default from SUNLIGHT_PORT (8000)")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the API (embedded default: one process)."""
+    import uvicorn
+
+    from api.app import build_state, create_app
+
+    settings = get_settings()
+    try:
+        state = build_state(settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    from approval_core.system.service import recompute_clocks
+
+    with transaction(state.sessions) as session:
+        # A changed calendar.yaml (e.g. a newly entered year) takes effect on every open case.
+        summary = recompute_clocks(session, state.core)
+    click.echo(f"calendar {summary['calendar_version']}: {summary['changed']} clocks changed")
+    uvicorn.run(create_app(state), host=host or settings.host, port=port or settings.port)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations up to the newest."""
+    from approval_core.migrations import upgrade
+
+    _sessions()  # creates the SQLite folder if needed
+    upgrade(get_settings().database_url)
+    click.echo("database is up to date")
+
+
+@main.group()
+def users() -> None:
+    """People and their tokens."""
+
+
+@users.command("add")
+@click.option("--name", required=True)
+@click.option("--role", required=True)
+@click.option("--department", default=None)
+@click.option("--email", default=None)
+def users_add(name: str, role: str, department: str | None, email: str | None) -> None:
+    """Create a user and print its bearer token (shown once)."""
+    from approval_core.users.service import add_user
+
+    core = _core()
+    try:
+        with transaction(_sessions()) as session:
+            user, token = add_user(
+                session,
+                name=name,
+                role=role,
+                department=department,
+                email=email,
+                now=core.now(),
+                known_departments=set(core.catalogue.departments),
+            )
+            user_id = user.id
+    except DomainError as exc:
+        raise click.UsageError(f"{exc.field}: {exc.detail}") from exc
+    click.echo(json.dumps({"id": user_id, "role": role, "token": token}, ensure_ascii=False))
+
+
+@main.group()
+def records() -> None:
+    """The audit trail."""
+
+
+@records.command("verify")
+def records_verify() -> None:
+    """Check every case's hash chain; exit 1 on any break."""
+    from approval_core.records.service import verify_all
+
+    settings = get_settings()
+    with transaction(_sessions()) as session:
+        count, breaks = verify_all(session, settings.secret_key)
+    for b in breaks:
+        click.echo(f"BREAK case {b.case_id} record {b.seq}: {b.problem}")
+    click.echo(f"{count} records checked, {len(breaks)} breaks")
+    sys.exit(1 if breaks else 0)
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar."""
+
+
+@calendar.command("status")
+def calendar_status() -> None:
+    from approval_core.system.service import calendar_status as status
+
+    core = _core()
+    with transaction(_sessions()) as session:
+        click.echo(json.dumps(status(session, core), ensure_ascii=False, indent=2))
+
+
+@calendar.command("recompute")
+def calendar_recompute() -> None:
+    """Recompute open cases' clocks on the calendar in force (after editing calendar.yaml)."""
+    from approval_core.system.service import recompute_clocks
+
+    core = _core()
+    with transaction(_sessions()) as session:
+        click.echo(json.dumps(recompute_clocks(session, core), ensure_ascii=False))
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="do nothing when cases exist already")
+def demo_load(if_empty: bool) -> None:
+    """Load demo users and a dozen cases in every state; print the demo tokens."""
+    from api.demo import load_demo
+
+    core = _core()
+    with transaction(_sessions()) as session:
+        lines = load_demo(session, core, if_empty=if_empty)
+    for line in lines:
+        click.echo(line)

@@ -1,0 +1,209 @@
+"""Demo data for `make run`: users per role with fixed demo tokens, and a dozen cases in every
+state, placed relative to today so that some are near and some past their deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from approval_core.cases import service as cases
+from approval_core.cases.models import Case
+from approval_core.cases.schemas import ActionCommand, Applicant, SubmitCommand
+from approval_core.context import Actor, CoreDeps
+from approval_core.timeutil import LEGAL_TZ, legal_date
+from approval_core.users.models import User
+from approval_core.users.service import add_user
+
+DEPT = "LAWYER-DIV"
+PLS = "PLS-DIV"  # public legal services: notaries, judicial appraisal
+# (token, name, role, department): fixed so that the README and a second `make run` agree.
+DEMO_USERS = (
+    ("demo-admin", "系统管理员", "admin", None),
+    ("demo-supervisor", "监察室 王监察", "supervisor", None),
+    ("demo-policy", "法规处 赵政策", "policy", None),
+    ("demo-applicant", "申请人 张三", "applicant", None),
+    ("demo-clerk", "窗口 李受理", "clerk", DEPT),
+    ("demo-handler", "律师处 陈承办", "handler", DEPT),
+    ("demo-reviewer", "律师处 周审核", "reviewer", DEPT),
+    ("demo-head", "律师处 吴处长", "head", DEPT),
+    ("demo-clerk-pls", "窗口 钱受理", "clerk", PLS),
+    ("demo-handler-pls", "公共法律服务处 孔承办", "handler", PLS),
+    ("demo-reviewer-pls", "公共法律服务处 曹审核", "reviewer", PLS),
+    ("demo-head-pls", "公共法律服务处 严处长", "head", PLS),
+)
+
+
+@dataclass
+class _Demo:
+    session: Session
+    core: CoreDeps
+    now: datetime
+    users: dict[str, Actor]
+
+    def day(self, workdays_ago: int) -> date:
+        """The date `workdays_ago` working days before today (0 = today)."""
+        cal = self.core.calendar
+        day = legal_date(self.now)
+        while workdays_ago > 0:
+            day -= timedelta(days=1)
+            if cal.is_workday(day):
+                workdays_ago -= 1
+        return day
+
+    def at(self, workdays_ago: int, hour: int = 9) -> datetime:
+        moment = datetime.combine(self.day(workdays_ago), time(hour), tzinfo=LEGAL_TZ)
+        return min(moment, self.now - timedelta(minutes=10 - hour % 10))
+
+    def file(self, item: str, name: str, when: datetime, complete: bool = True) -> str:
+        materials = [m.code for m in self.core.catalogue.get(item).materials if m.mandatory]
+        command = SubmitCommand(
+            item=item,
+            applicant=Applicant(
+                name=name, id_number="36010219900101" + "1234", phone="13800000000"
+            ),
+            materials=materials if complete else materials[:-1],
+            submitted_at=when,
+        )
+        # Recorded by the clerk (a past submission time is staff-only), owned by the demo
+        # applicant so that the applicant's token lists these cases.
+        department = self.core.catalogue.get(item).department
+        clerk = "demo-clerk" if department == DEPT else "demo-clerk-pls"
+        case, _code = cases.submit(self.session, self.core, self.users[clerk], command)
+        case.applicant_user_id = self.users["demo-applicant"].user_id
+        return case.id
+
+    def do(self, case_id: str, who: str, action: str, when: datetime, **fields: Any) -> None:
+        command = ActionCommand(action=action, at=when, **fields)
+        cases.act(self.session, self.core, self.users[who], case_id, command)
+
+
+def _users(session: Session, core: CoreDeps) -> dict[str, Actor]:
+    known = set(core.catalogue.departments)
+    actors: dict[str, Actor] = {}
+    for token, name, role, department in DEMO_USERS:
+        existing = session.scalars(select(User).where(User.name == name)).first()
+        if existing is None:
+            existing, _ = add_user(
+                session,
+                name=name,
+                role=role,
+                department=department,
+                now=core.now(),
+                known_departments=known,
+                token=token,
+            )
+        actors[token] = Actor(existing.id, existing.name, role, department)
+    return actors
+
+
+def _accepted(d: _Demo, item: str, name: str, ago: int, suffix: str = "") -> str:
+    """A case filed, registered and accepted `ago` working days ago, assigned the same day."""
+    case_id = d.file(item, name, d.at(ago + 1, 9))
+    d.do(case_id, f"demo-clerk{suffix}", "register", d.at(ago + 1, 10))
+    d.do(case_id, f"demo-clerk{suffix}", "accept", d.at(ago, 9))
+    d.do(
+        case_id,
+        f"demo-clerk{suffix}",
+        "assign",
+        d.at(ago, 10),
+        assignee=d.users[f"demo-handler{suffix}"].user_id,
+    )
+    return case_id
+
+
+def _cases(d: _Demo) -> None:
+    lawyer, firm = "LAWYER-PRACTICE", "LAWFIRM-ESTABLISH"
+    d.file(lawyer, "刘一 (已申报)", d.at(0, 8))
+    reg = d.file(firm, "某某律师事务所 (已登记)", d.at(1, 9))
+    d.do(reg, "demo-clerk", "register", d.at(1, 10))
+    sup = d.file(lawyer, "陈二 (补正中)", d.at(3, 9), complete=False)
+    d.do(sup, "demo-clerk", "register", d.at(3, 10))
+    missing = [m.code for m in d.core.catalogue.get(lawyer).materials if m.mandatory][-1:]
+    d.do(
+        sup,
+        "demo-clerk",
+        "request_supplement",
+        d.at(2, 9),
+        materials=missing,
+        reason="缺少必要材料，请一次性补正",
+    )
+    deemed = d.file(lawyer, "孙三 (视为受理)", d.at(9, 9))
+    d.do(deemed, "demo-clerk", "register", d.at(9, 10))
+    acc = d.file(firm, "某某律师事务所二 (已受理)", d.at(2, 9))
+    d.do(acc, "demo-clerk", "register", d.at(2, 10))
+    d.do(acc, "demo-clerk", "accept", d.at(1, 9))
+    _accepted(d, lawyer, "周四 (承办中，即将到期)", 28)
+    late = _accepted(d, lawyer, "吴五 (审核中，已超期)", 32)
+    d.do(late, "demo-handler", "handle", d.at(1, 15))
+    red = _accepted(d, firm, "王七 (审核中，严重超期)", 38)
+    d.do(red, "demo-handler", "handle", d.at(6, 9))
+    appraisal = "APPRAISAL-INSTITUTION-ESTABLISH"
+    stop = _accepted(d, appraisal, "某司法鉴定所 (专家评审中)", 12, "-pls")
+    d.do(
+        stop,
+        "demo-handler-pls",
+        "stop",
+        d.at(4, 9),
+        stop_type="expert_review",
+        expected_days=10,
+        legal_basis="《中华人民共和国行政许可法》第四十五条",
+        reason="组织专家评审",
+    )
+    ext = _accepted(d, appraisal, "另一司法鉴定所 (已审核，已延期)", 22, "-pls")
+    d.do(ext, "demo-handler-pls", "extend", d.at(6, 9), days=10, reason="材料需核实")
+    d.do(
+        ext,
+        "demo-head-pls",
+        "approve_extension",
+        d.at(5, 9),
+        days=10,
+        reason="情况复杂，依法延期",
+        legal_basis="《中华人民共和国行政许可法》第四十二条",
+    )
+    d.do(ext, "demo-handler-pls", "handle", d.at(2, 9))
+    d.do(ext, "demo-reviewer-pls", "review", d.at(1, 9))
+    done = _accepted(d, lawyer, "褚九 (已办结)", 15)
+    d.do(done, "demo-handler", "handle", d.at(8, 9))
+    d.do(done, "demo-reviewer", "review", d.at(7, 9))
+    d.do(
+        done,
+        "demo-head",
+        "conclude",
+        d.at(6, 9),
+        decision="approved",
+        decision_no="赣司律许〔2026〕101号",
+    )
+    rej = d.file(firm, "卫十 (不予受理)", d.at(5, 9))
+    d.do(rej, "demo-clerk", "register", d.at(5, 10))
+    d.do(
+        rej,
+        "demo-clerk",
+        "reject",
+        d.at(4, 9),
+        reason="申请人不具备设立条件",
+        legal_basis="《中华人民共和国律师法》第十八条",
+    )
+    wd = d.file(lawyer, "蒋十一 (已撤回)", d.at(4, 9))
+    d.do(wd, "demo-applicant", "withdraw", d.at(3, 9), reason="申请人主动撤回")
+
+
+def load_demo(session: Session, core: CoreDeps, *, if_empty: bool) -> list[str]:
+    """Create demo users and cases; returns lines to print (tokens, tracking numbers)."""
+    users = _users(session, core)
+    existing = session.scalar(select(func.count()).select_from(Case)) or 0
+    lines = ["Demo tokens (Authorization: Bearer <token>):"]
+    lines += [f"  {role:<10} {token:<16} {name}" for token, name, role, _ in DEMO_USERS]
+    if existing and if_empty:
+        lines.append(f"{existing} cases exist already; demo cases not loaded again.")
+        return lines
+    _cases(_Demo(session, core, core.now(), users))
+    session.flush()
+    lines.append("Demo cases (GET /api/v1/cases with a staff token lists them):")
+    for case in session.scalars(select(Case).order_by(Case.submitted_at)):
+        lines.append(f"  {case.tracking_no}  {case.state:<13} {case.applicant_name}")
+    lines.append("Open http://127.0.0.1:8000/docs for the API.")
+    return lines

@@ -1,0 +1,69 @@
+"""Request-scoped pieces: the service state, the caller (bearer token) and transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from approval_core.context import Actor, CoreDeps
+from approval_core.errors import Forbidden
+from approval_core.settings import Settings
+from approval_core.users.service import user_by_token
+
+
+@dataclass
+class ServiceState:
+    """What the app holds for its lifetime; tests build their own."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    core: CoreDeps
+
+
+def state(request: Request) -> ServiceState:
+    service: ServiceState = request.app.state.service
+    return service
+
+
+@contextmanager
+def unit_of_work(service: ServiceState) -> Iterator[Session]:
+    """One use case, one transaction: committed before the response is built."""
+    with service.sessions() as session, session.begin():
+        yield session
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None:
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    service = state(request)
+    with service.sessions() as session:
+        user = user_by_token(session, credentials.credentials)
+    if user is None:
+        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return Actor(user.id, user.name, user.role, user.department_code)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+Service = Annotated[ServiceState, Depends(state)]
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden(
+            f"this needs one of the roles: {', '.join(roles)}",
+            detail_zh=f"需要以下角色之一：{', '.join(roles)}",
+        )

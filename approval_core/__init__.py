@@ -1,0 +1,1 @@
+"""The approval core: cases, workflow, the legal clock, receipts, records (no web, no engine)."""

@@ -1,0 +1,62 @@
+"""The case row: current state kept for fast queries; the records are the truth."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from approval_core.db import Base
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_department_state", "department_code", "state"),
+        Index("ix_cases_item_state", "item_code", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(32), unique=True)
+    query_code_hash: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(64))
+    department_code: Mapped[str] = mapped_column(String(64))
+
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_id_number: Mapped[str] = mapped_column(String(64))
+    applicant_phone: Mapped[str | None] = mapped_column(String(40))
+    applicant_email: Mapped[str | None] = mapped_column(String(200))
+    materials: Mapped[list[Any]] = mapped_column(default=list)
+
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    # The state to go back to when a stop or an in-review supplement ends.
+    resume_state: Mapped[str | None] = mapped_column(String(32))
+    stop_type: Mapped[str | None] = mapped_column(String(32))
+    assignee_id: Mapped[int | None] = mapped_column()
+    handler_id: Mapped[int | None] = mapped_column()
+    reviewer_id: Mapped[int | None] = mapped_column()
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_no: Mapped[str | None] = mapped_column(String(64))
+
+    submitted_at: Mapped[datetime] = mapped_column()
+    last_event_at: Mapped[datetime] = mapped_column()
+    record_count: Mapped[int] = mapped_column(default=0)
+    applicant_user_id: Mapped[int | None] = mapped_column()
+
+    # The clock as of the last event (recomputed on every action and calendar change).
+    clock_started_on: Mapped[date | None] = mapped_column(Date)
+    clock_due_date: Mapped[date | None] = mapped_column(Date)
+    clock_elapsed: Mapped[int] = mapped_column(default=0)
+    clock_remaining: Mapped[int] = mapped_column(default=0)
+    clock_overdue: Mapped[int] = mapped_column(default=0)
+    clock_running: Mapped[bool] = mapped_column(default=False)
+    clock_deemed_accepted: Mapped[bool] = mapped_column(default=False)
+    clock_provisional: Mapped[bool] = mapped_column(default=False, index=True)
+    calendar_version: Mapped[str | None] = mapped_column(String(120))
+    clock_computed_at: Mapped[datetime | None] = mapped_column()
+
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,331 @@
+"""Case use cases: submit and act. Each adds and flushes; the caller's transaction commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from approval_core.cases.models import Case
+from approval_core.cases.schemas import ActionCommand, SubmitCommand
+from approval_core.cases.snapshot import clock_of, snapshot, store_clock
+from approval_core.cases.workflow import CaseState, transition
+from approval_core.context import Actor, CoreDeps
+from approval_core.errors import Forbidden, InvalidInput, NotFound
+from approval_core.outbox.service import emit_fact
+from approval_core.records.models import CaseRecord
+from approval_core.records.service import GENESIS, append_record, records_of
+from approval_core.system.service import note_provisional
+from approval_core.timeutil import as_utc, legal_date
+from approval_core.users.models import User
+
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def query_code_digest(tracking_no: str, code: str, key: str) -> str:
+    return hashlib.sha256(f"{key}:{tracking_no}:{code.strip().upper()}".encode()).hexdigest()
+
+
+def _event_time(
+    deps: CoreDeps, at: datetime | None, field: str, not_before: datetime | None
+) -> datetime:
+    """`at` defaults to now; never in the future, never before the case's last event."""
+    now = deps.now()
+    if at is None:
+        at = now
+    at = as_utc(at)
+    if at > now:
+        raise InvalidInput(
+            f"{field} {at.isoformat()} is in the future",
+            detail_zh=f"{field} 不能晚于当前时间",
+            field=field,
+        )
+    if not_before is not None and at < not_before:
+        raise InvalidInput(
+            f"{field} {at.isoformat()} is before the case's last event ({not_before.isoformat()})",
+            detail_zh=f"{field} 不能早于案件上一操作时间",
+            field=field,
+        )
+    return at
+
+
+def _new_tracking_no(session: Session, day: str) -> str:
+    for _ in range(20):
+        candidate = f"SL{day}{secrets.randbelow(10**6):06d}"
+        if session.scalar(select(Case.id).where(Case.tracking_no == candidate)) is None:
+            return candidate
+    raise RuntimeError("could not allocate a tracking number")  # pragma: no cover
+
+
+def submit(
+    session: Session, deps: CoreDeps, actor: Actor, command: SubmitCommand
+) -> tuple[Case, str]:
+    """申报: create the case and its first record; returns the case and its query code."""
+    if actor.role not in ("applicant", "clerk", "admin"):
+        raise Forbidden(
+            f"role {actor.role!r} may not submit", detail_zh="该角色不能申报", field="item"
+        )
+    if command.submitted_at is not None and actor.role == "applicant":
+        raise Forbidden(
+            "submitted_at is for staff recording paper or imported applications",
+            detail_zh="申请人不能指定申报时间",
+            field="submitted_at",
+        )
+    item = deps.catalogue.get(command.item)
+    known = {m.code for m in item.materials}
+    unknown = [code for code in command.materials if code not in known]
+    if unknown:
+        raise InvalidInput(
+            f"unknown material codes for {item.code}: {', '.join(unknown)}",
+            detail_zh=f"材料编码不属于该事项：{', '.join(unknown)}",
+            field="materials",
+        )
+    at = _event_time(deps, command.submitted_at, "submitted_at", None)
+    tracking_no = _new_tracking_no(session, legal_date(at).strftime("%Y%m%d"))
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    case = Case(
+        id=str(uuid.uuid4()),
+        tracking_no=tracking_no,
+        query_code_hash=query_code_digest(tracking_no, code, deps.record_key),
+        item_code=item.code,
+        department_code=item.department,
+        applicant_name=command.applicant.name,
+        applicant_id_number=command.applicant.id_number,
+        applicant_phone=command.applicant.phone,
+        applicant_email=command.applicant.email,
+        applicant_user_id=actor.user_id if actor.role == "applicant" else None,
+        materials=sorted(set(command.materials)),
+        state="submitted",
+        step="register",
+        submitted_at=at,
+        last_event_at=at,
+    )
+    session.add(case)
+    session.flush()
+    payload = {"item": item.code, "materials": case.materials}
+    _record_and_emit(
+        session, deps, case, actor, "submit", None, at, payload, ActionCommand(action="register")
+    )
+    return case, code
+
+
+def scoped_case(session: Session, actor: Actor, case_id: str, *, for_update: bool = False) -> Case:
+    """The case if this actor may see it; otherwise NotFound (no leak of other departments)."""
+    stmt = select(Case).where(Case.id == case_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    case = session.scalars(stmt).first()
+    if case is None or not can_see(actor, case):
+        raise NotFound(f"no case {case_id}", detail_zh="案件不存在", field="case_id")
+    return case
+
+
+def can_see(actor: Actor, case: Case) -> bool:
+    if actor.role in ("admin", "supervisor", "policy"):
+        return True
+    if actor.role == "applicant":
+        return actor.user_id is not None and case.applicant_user_id == actor.user_id
+    return actor.department == case.department_code
+
+
+def act(
+    session: Session, deps: CoreDeps, actor: Actor, case_id: str, command: ActionCommand
+) -> Case:
+    """One workflow action: check, update the case, append the record, emit the fact."""
+    case = scoped_case(session, actor, case_id, for_update=True)
+    doer = _effective_actor(session, actor, command)
+    at = _event_time(deps, command.at, "at", case.last_event_at)
+    payload = _payload(session, deps, case, command)
+    current = CaseState(case.state, case.resume_state, case.stop_type)
+    outcome = transition(current, command.action, doer.role, payload)
+    from_state = case.state
+    case.state = outcome.state.state
+    case.resume_state = outcome.state.resume_state
+    case.stop_type = outcome.state.stop_type
+    case.step = outcome.step
+    case.last_event_at = at
+    _apply_side_fields(case, command, doer)
+    _record_and_emit(
+        session, deps, case, doer, command.action, from_state, at, payload, command, actor
+    )
+    return case
+
+
+# The notice each action hands to the applicant (发文), in the record's documents_out.
+DOCUMENT_OUT = {
+    "submit": "receipt_of_materials",  # 申请材料接收凭证
+    "accept": "acceptance",  # 受理回执 / 受理决定书
+    "reject": "rejection",  # 不受理回执 / 不予受理告知书
+    "request_supplement": "supplement_notice",  # 补正材料通知书
+    "stop": "special_procedure_notice",  # 特别程序告知书
+    "approve_extension": "extension_notice",  # 延期告知书
+    "conclude": "decision",  # 决定书
+}
+
+
+def _effective_actor(session: Session, actor: Actor, command: ActionCommand) -> Actor:
+    """The person the record names: the caller, or (admin imports only) `actor`."""
+    if command.actor is None or command.actor == actor.user_id:
+        return actor
+    if actor.role != "admin":
+        raise Forbidden(
+            "only an admin may record an action on behalf of another user",
+            detail_zh="只有管理员可以代他人录入操作",
+            field="actor",
+        )
+    user = session.get(User, command.actor)
+    if user is None or not user.active:
+        raise InvalidInput(
+            f"no active user {command.actor}", detail_zh="操作人不存在", field="actor"
+        )
+    return Actor(user.id, user.name, user.role, user.department_code)
+
+
+def _check_materials(deps: CoreDeps, case: Case, codes: list[str] | None, field: str) -> None:
+    known = {m.code for m in deps.catalogue.get(case.item_code).materials}
+    unknown = [c for c in codes or [] if c not in known]
+    if unknown:
+        raise InvalidInput(
+            f"unknown material codes for {case.item_code}: {', '.join(unknown)}",
+            detail_zh=f"材料编码不属于该事项：{', '.join(unknown)}",
+            field=field,
+        )
+
+
+def _payload(
+    session: Session, deps: CoreDeps, case: Case, command: ActionCommand
+) -> dict[str, Any]:
+    """The action's own data, checked against the catalogue and the people involved."""
+    data = command.model_dump(
+        exclude_none=True, exclude={"action", "actor", "at", "reason", "legal_basis", "documents"}
+    )
+    if command.amount is not None:
+        data["amount"] = str(command.amount)
+    _check_materials(deps, case, command.materials, "materials")
+    if command.action == "stop":
+        _check_stop(deps, command)
+    if command.action == "assign":
+        _check_assignee(session, case, command.assignee)
+    return data
+
+
+def _check_stop(deps: CoreDeps, command: ActionCommand) -> None:
+    known = deps.catalogue.stop_types
+    if command.stop_type == "supplement":
+        raise InvalidInput(
+            "use request_supplement for a supplement (补正)",
+            detail_zh="补正请使用 request_supplement 操作",
+            field="stop_type",
+        )
+    if command.stop_type not in known:
+        raise InvalidInput(
+            f"unknown stop_type {command.stop_type!r}; known: {', '.join(sorted(known))}",
+            detail_zh=f"未知的特别程序类型：{command.stop_type}",
+            field="stop_type",
+        )
+    if command.expected_days is None:
+        raise InvalidInput(
+            "expected_days is required: the applicant is told the expected duration",
+            detail_zh="必须填写预计所需时间（书面告知申请人）",
+            field="expected_days",
+        )
+
+
+def _check_assignee(session: Session, case: Case, assignee: int | None) -> None:
+    user = session.get(User, assignee) if assignee is not None else None
+    if user is None or not user.active or user.role != "handler":
+        raise InvalidInput(
+            "assignee must be an active handler's user id",
+            detail_zh="承办人必须是有效的承办人员",
+            field="assignee",
+        )
+    if user.department_code != case.department_code:
+        raise InvalidInput(
+            f"handler {user.id} belongs to {user.department_code}, not {case.department_code}",
+            detail_zh="承办人不属于本案件的责任部门",
+            field="assignee",
+        )
+
+
+def _apply_side_fields(case: Case, command: ActionCommand, doer: Actor) -> None:
+    if command.materials and command.action in ("accept", "supplement_received"):
+        case.materials = sorted(set(case.materials) | set(command.materials))
+    if command.action == "assign":
+        case.assignee_id = command.assignee
+    elif command.action == "handle":
+        case.handler_id = doer.user_id
+    elif command.action == "review":
+        case.reviewer_id = doer.user_id
+    elif command.action == "conclude":
+        case.decision = command.decision
+        case.decision_no = command.decision_no
+
+
+def _record_and_emit(
+    session: Session,
+    deps: CoreDeps,
+    case: Case,
+    doer: Actor,
+    action: str,
+    from_state: str | None,
+    at: datetime,
+    payload: dict[str, Any],
+    command: ActionCommand,
+    caller: Actor | None = None,
+) -> CaseRecord:
+    """Append the hash-chained record, refresh the stored clock and write the fact."""
+    previous = session.scalars(
+        select(CaseRecord).where(CaseRecord.case_id == case.id).order_by(CaseRecord.seq.desc())
+    ).first()
+    now = deps.now()
+    out = DOCUMENT_OUT.get(action)
+    record = CaseRecord(
+        case_id=case.id,
+        seq=(previous.seq + 1) if previous else 1,
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        actor_id=doer.user_id,
+        actor_name=doer.name,
+        actor_role=doer.role,
+        recorded_by=caller.name if caller is not None and caller != doer else None,
+        at=at,
+        recorded_at=now,
+        reason=command.reason,
+        legal_basis=command.legal_basis,
+        documents_in=list(command.documents or command.materials or []),
+        documents_out=[out] if out else [],
+        payload=payload,
+    )
+    append_record(
+        session, record, prev_hash=previous.hash if previous else GENESIS, key=deps.record_key
+    )
+    case.record_count = record.seq
+    records = records_of(session, case.id)
+    _, clock = clock_of(deps, case.item_code, records, max(now, at))
+    store_clock(case, clock)
+    if clock.provisional:
+        note_provisional(session, deps, clock)
+    session.flush()
+    fact = {
+        "event": {
+            "action": action,
+            "at": at.isoformat(),
+            "actor_id": doer.user_id,
+            "actor_role": doer.role,
+            "record_seq": record.seq,
+            "reason": command.reason,
+            "legal_basis": command.legal_basis,
+            **payload,
+        },
+        "case": snapshot(deps, case, records, clock),
+    }
+    emit_fact(
+        session, kind=f"case.{action}", payload=fact, now=now, case_id=case.id, record_id=record.id
+    )
+    return record

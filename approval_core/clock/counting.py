@@ -1,0 +1,100 @@
+"""Counting rules of the legal clock: a working day counts iff the clock ran at its 00:00."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from approval_core.calendar import WorkCalendar
+from approval_core.timeutil import LEGAL_TZ, start_of_legal_day
+
+
+@dataclass
+class StopSpan:
+    """One stop of the review clock, from `start` (date S) to `end` (date R, None while open).
+
+    It excludes the working days in (S, R] if `effective` (its type stops the clock by rule).
+    """
+
+    start: date
+    end: date | None
+    stop_type: str
+    legal_basis: str | None
+    expected_days: int | None
+    effective: bool
+    closed_by_end: bool = False  # closed because the case ended during it
+
+
+def stop_end(stop: StopSpan, open_end: date) -> date:
+    """The end of a stop; a stop still open is treated as ending on `open_end`."""
+    return stop.end if stop.end is not None else open_end
+
+
+def excluded_days(
+    calendar: WorkCalendar, after: date, upto: date, stops: Sequence[StopSpan], open_end: date
+) -> int:
+    """Working days in (after, upto] that effective stops exclude."""
+    total = 0
+    for stop in stops:
+        if not stop.effective:
+            continue
+        low = max(stop.start, after)
+        high = min(stop_end(stop, open_end), upto)
+        if high > low:
+            total += calendar.workdays_in(low, high)
+    return total
+
+
+def counted_days(
+    calendar: WorkCalendar, after: date, upto: date, stops: Sequence[StopSpan], open_end: date
+) -> int:
+    """Working days in (after, upto] on whose 00:00 the clock was running."""
+    if upto <= after:
+        return 0
+    return calendar.workdays_in(after, upto) - excluded_days(calendar, after, upto, stops, open_end)
+
+
+def nth_counted_day(
+    calendar: WorkCalendar, start: date, stops: Sequence[StopSpan], open_end: date, n: int
+) -> date:
+    """The date on which the n-th counted day after `start` falls.
+
+    Stops are taken as they are known; a stop still open is treated as resumed on `open_end`,
+    and after the last stop the clock is projected to run without interruption.
+    """
+    if n <= 0:
+        return start
+    cursor, need = start, n
+    for stop in stops:
+        end = stop_end(stop, open_end)
+        if not stop.effective or end <= cursor:
+            continue
+        if stop.start > cursor:
+            available = calendar.workdays_in(cursor, stop.start)
+            if available >= need:
+                return calendar.add_workdays(cursor, need)
+            need -= available
+        cursor = end
+    return calendar.add_workdays(cursor, need)
+
+
+def overdue_moment(due_date: date, cutoff: time | None) -> datetime:
+    """The moment a case not concluded by then is overdue: the cut-off on the due date, or 24:00."""
+    if cutoff is None:
+        return start_of_legal_day(due_date + timedelta(days=1))
+    return datetime.combine(due_date, cutoff.replace(tzinfo=None), tzinfo=LEGAL_TZ)
+
+
+def remaining_days(
+    total: int, elapsed: int, cutoff: time | None, moment: datetime, overdue_at: datetime
+) -> int:
+    """total - elapsed, but at most -1 once a cut-off has passed without conclusion.
+
+    With a cut-off, a case still open at (or concluded after) the cut-off of its due date is
+    overdue by at least one day even though the due date itself still counts as in time.
+    """
+    remaining = total - elapsed
+    if cutoff is not None and moment >= overdue_at:
+        return min(remaining, -1)
+    return remaining

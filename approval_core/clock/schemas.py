@@ -1,0 +1,129 @@
+"""Inputs and outputs of the legal clock. Plain frozen dataclasses: no DB, no web."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+# Kinds of event the clock understands; each comes from one workflow record.
+ClockEventKind = Literal[
+    "received",  # the application (materials) arrived: submit
+    "accepted",  # 受理
+    "rejected",  # 不予受理 (terminal)
+    "supplement_requested",  # 补正通知: before acceptance it answers Art. 32; after, a stop
+    "supplement_received",  # materials supplied
+    "stop",  # a special procedure begins (stop_type says which)
+    "resume",  # the special procedure ended
+    "extension_approved",  # head approved an extension of `days`
+    "step",  # the case entered another step (step names it); no effect on the main clock
+    "concluded",  # decision made (terminal)
+    "withdrawn",  # applicant withdrew (terminal)
+]
+
+Phase = Literal["acceptance", "review", "stopped", "ended"]
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """One thing that happened to a case, as the clock sees it. `at` is timezone-aware."""
+
+    kind: ClockEventKind
+    at: datetime
+    stop_type: str | None = None  # for stop / supplement_requested ("supplement")
+    days: int | None = None  # for extension_approved
+    step: str | None = None  # for step: the step entered
+    legal_basis: str | None = None
+    expected_days: int | None = None  # expected duration told to the applicant
+
+
+@dataclass(frozen=True)
+class ClockPolicy:
+    """Rule data the clock needs for one item (from rules/items.yaml and rules/timeliness.yaml)."""
+
+    limit: int  # statutory limit (法定时限), working days
+    promised_limit: int  # promised limit (承诺时限), working days, <= limit
+    acceptance_window: int = 5  # Art. 32: working days after receipt to accept/reject/notify
+    # Where the limit counts from: acceptance (行政许可法 Art. 42), or receipt where the item's
+    # own statute says 自收到申请之日起 (the clock then runs from receipt; no deemed acceptance).
+    limit_from: Literal["acceptance", "receipt"] = "acceptance"
+    max_extension_days: int = 10  # Art. 42
+    max_extensions: int = 1
+    # Which stop types exclude time (rules/timeliness.yaml); "supplement" covers 补正 in review.
+    clock_stop_types: frozenset[str] = frozenset()
+    # Moment on the due date after which an unconcluded case is overdue; None means 24:00.
+    cutoff: time | None = None
+    step_limits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the review clock: running, or stopped by one special procedure."""
+
+    kind: Literal["running", "stopped"]
+    start: date  # the date it began (a stop beginning on S excludes days after S)
+    end: date | None  # the date it ended; None if still open at as-of
+    counted_days: int  # working days counted (running) or excluded (stopped) in it
+    stop_type: str | None = None
+    legal_basis: str | None = None
+    expected_days: int | None = None
+
+
+@dataclass(frozen=True)
+class StepClock:
+    name: str
+    started_on: date
+    elapsed: int
+    limit: int | None
+    over: int  # max(0, elapsed - limit), 0 when no limit
+
+
+@dataclass(frozen=True)
+class PromisedClock:
+    limit: int
+    remaining: int
+    overdue: int
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class ClockResult:
+    """The clock as of one moment. Days are working days; dates are Asia/Shanghai dates."""
+
+    as_of: datetime
+    phase: Phase
+    limit: int
+    extension: int  # legally effective extension days (0 if none or refused by the law)
+    elapsed: int
+    remaining: int
+    overdue: int
+    stopped: int  # working days excluded by stops so far
+    started_on: date | None  # date the review clock started (acceptance or receipt if deemed)
+    due_date: date | None
+    deemed_accepted: bool
+    running: bool
+    calendar_version: str
+    provisional: bool  # depends on a year the calendar does not cover yet
+    provisional_years: tuple[int, ...]
+    received_on: date | None
+    acceptance_due_date: date | None  # last day of the Art. 32 window
+    stop_type: str | None  # the open stop, if any
+    overdue_at: datetime | None  # moment the case becomes overdue (due date at the cut-off)
+    promised: PromisedClock | None
+    step: StepClock | None
+    segments: tuple[Segment, ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. why an extension was not applied
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (ISO dates)."""
+
+        def conv(value: Any) -> Any:
+            if isinstance(value, date | datetime):
+                return value.isoformat()
+            if isinstance(value, tuple | list):
+                return [conv(v) for v in value]
+            if hasattr(value, "__dataclass_fields__"):
+                return {k: conv(getattr(value, k)) for k in value.__dataclass_fields__}
+            return value
+
+        return {k: conv(getattr(self, k)) for k in self.__dataclass_fields__}

@@ -1,0 +1,10 @@
+"""Every table of the core, imported in one place (for Alembic and `create_all` in tests)."""
+
+from approval_core.cases.models import Case
+from approval_core.db import Base
+from approval_core.outbox.models import Fact
+from approval_core.records.models import CaseRecord
+from approval_core.system.models import SystemAlert
+from approval_core.users.models import User
+
+__all__ = ["Base", "Case", "CaseRecord", "Fact", "SystemAlert", "User"]

@@ -1,0 +1,54 @@
+"""One settings object for the whole service, read from `SUNLIGHT_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Legal dates are always Asia/Shanghai dates (DOMAIN.md section 3), whatever the server's zone.
+LEGAL_TIME_ZONE = "Asia/Shanghai"
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Service settings. `environment=production` refuses unsafe defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="SUNLIGHT_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///{Path.cwd() / 'var' / 'sunlight.sqlite3'}"
+    rules_dir: Path = _REPO_ROOT / "rules"
+    time_zone: str = LEGAL_TIME_ZONE
+    # Secret mixed into record hashes and receipt verification codes.
+    secret_key: str = "dev-insecure-secret-change-me"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("time_zone")
+    @classmethod
+    def _fixed_time_zone(cls, value: str) -> str:
+        if value != LEGAL_TIME_ZONE:
+            raise ValueError(
+                f"time_zone is fixed to {LEGAL_TIME_ZONE} for legal dates; got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.startswith("dev-insecure"):
+                raise ValueError("SUNLIGHT_SECRET_KEY must be set in production")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs PostgreSQL (SUNLIGHT_DATABASE_URL)")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings`)."""
+    return Settings()

@@ -1,0 +1,156 @@
+"""System alerts to administrators, calendar coverage, and clock recomputation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from approval_core.cases.models import Case
+from approval_core.cases.snapshot import clock_of, snapshot, store_clock
+from approval_core.cases.workflow import TERMINAL
+from approval_core.clock.schemas import ClockResult
+from approval_core.context import CoreDeps
+from approval_core.outbox.service import emit_fact
+from approval_core.records.service import records_of
+from approval_core.system.models import SystemAlert
+from approval_core.timeutil import legal_date
+
+
+def raise_alert(
+    session: Session,
+    *,
+    cause: str,
+    kind: str,
+    zh: str,
+    en: str,
+    details: dict[str, Any],
+    now: datetime,
+) -> SystemAlert:
+    """Open the alert for `cause`, or keep the open one (one cause, one alert)."""
+    alert = session.scalars(select(SystemAlert).where(SystemAlert.cause == cause)).first()
+    if alert is None:
+        alert = SystemAlert(
+            cause=cause, kind=kind, message_zh=zh, message_en=en, details=details, opened_at=now
+        )
+        session.add(alert)
+    else:
+        if alert.resolved_at is not None:
+            alert.resolved_at = None
+            alert.opened_at = now
+        alert.details = details
+    session.flush()
+    return alert
+
+
+def resolve_alert(session: Session, cause: str, now: datetime) -> None:
+    alert = session.scalars(select(SystemAlert).where(SystemAlert.cause == cause)).first()
+    if alert is not None and alert.resolved_at is None:
+        alert.resolved_at = now
+        session.flush()
+
+
+def calendar_cause(year: int) -> str:
+    return f"calendar-year-missing:{year}"
+
+
+def note_provisional(session: Session, deps: CoreDeps, clock: ClockResult) -> None:
+    """A clock leaned on a year nobody has entered: tell the administrators, never guess."""
+    for year in clock.provisional_years:
+        raise_alert(
+            session,
+            cause=calendar_cause(year),
+            kind="calendar_year_missing",
+            zh=(
+                f"{year} 年节假日安排尚未录入 rules/calendar.yaml：相关期限按《全国年节及纪念日"
+                "放假办法》法定假日临时计算（未含调休），请录入国务院办公厅通知。"
+            ),
+            en=(
+                f"The {year} holiday arrangement is not in rules/calendar.yaml: deadlines that "
+                "depend on it are provisional (statutory holidays only, no make-up days)."
+            ),
+            details={"year": year, "calendar_version": deps.calendar.version},
+            now=deps.now(),
+        )
+
+
+def recompute_clocks(session: Session, deps: CoreDeps) -> dict[str, Any]:
+    """Recompute open cases whose clock used another calendar version or is provisional."""
+    now = deps.now()
+    stmt = select(Case).where(
+        Case.state.not_in(TERMINAL),
+        or_(
+            Case.calendar_version.is_(None),
+            Case.calendar_version != deps.calendar.version,
+            Case.clock_provisional.is_(True),
+        ),
+    )
+    changed = 0
+    for case in session.scalars(stmt):
+        records = records_of(session, case.id)
+        _, clock = clock_of(deps, case.item_code, records, now)
+        before = (case.clock_due_date, case.clock_provisional)
+        store_clock(case, clock)
+        if clock.provisional:
+            note_provisional(session, deps, clock)
+        if before != (clock.due_date, clock.provisional):
+            changed += 1
+        emit_fact(
+            session,
+            kind="case.clock_recomputed",
+            case_id=case.id,
+            now=now,
+            payload={
+                "event": {"action": "clock_recomputed", "at": now.isoformat()},
+                "case": snapshot(deps, case, records, clock),
+            },
+        )
+    _resolve_entered_years(session, deps, now)
+    return {"calendar_version": deps.calendar.version, "changed": changed}
+
+
+def _resolve_entered_years(session: Session, deps: CoreDeps, now: datetime) -> None:
+    for alert in session.scalars(
+        select(SystemAlert).where(
+            SystemAlert.kind == "calendar_year_missing", SystemAlert.resolved_at.is_(None)
+        )
+    ):
+        year = int(alert.details.get("year", 0))
+        if not deps.calendar.is_provisional_year(year):
+            resolve_alert(session, alert.cause, now)
+
+
+def calendar_status(session: Session, deps: CoreDeps) -> dict[str, Any]:
+    this_year = legal_date(deps.now()).year
+    provisional_cases = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.clock_provisional.is_(True), Case.state.not_in(TERMINAL))
+    )
+    return {
+        "calendar_version": deps.calendar.version,
+        "years": {
+            str(y): ("provisional" if deps.calendar.is_provisional_year(y) else "entered")
+            for y in (this_year, this_year + 1)
+        },
+        "provisional_open_cases": provisional_cases or 0,
+    }
+
+
+def list_alerts(session: Session) -> list[dict[str, Any]]:
+    rows = session.scalars(select(SystemAlert).order_by(SystemAlert.opened_at.desc()))
+    return [
+        {
+            "id": a.id,
+            "cause": a.cause,
+            "kind": a.kind,
+            "message_zh": a.message_zh,
+            "message_en": a.message_en,
+            "details": a.details,
+            "opened_at": a.opened_at.isoformat(),
+            "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
+        }
+        for a in rows
+    ]

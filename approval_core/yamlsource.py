@@ -1,0 +1,397 @@
+"""Rule files in YAML: load them keeping every node's line and column, report faults in place.
+
+Every rule file goes through here, so policy staff always get the same kind of message, Chinese
+first, pointing at the spot to fix: ``rules/items.yaml:42:7: 字段 limit 必须是正整数 / field limit
+must be a positive integer``. `load_yaml` reports syntax errors and duplicate keys (plain PyYAML
+silently keeps the last); `validate` / `check` turn *every* pydantic error into such a message,
+with a did-you-mean for unknown keys. Checks a model cannot express build `Problem`s and format
+them with `YamlDocument.format`; validators may raise `RuleViolation` to point at exact fields.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from approval_core.errors import ConfigError
+
+Loc = tuple[Any, ...]  # a path into the data: mapping keys and sequence indices
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True, order=True)
+class Mark:
+    """A position in a file, both 1-based (as editors show them)."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fault at `loc` (a path into the data); `at` overrides the position the path gives."""
+
+    loc: Loc
+    zh: str
+    en: str
+    at: Mark | None = None
+
+
+class RuleViolation(ValueError):
+    """Raised by a validator to report one or more problems at paths relative to what it checks.
+
+    pydantic wraps it in a `value_error`; `explain` unwraps it so that each problem points at its
+    own field instead of at the start of the model. "{field}" in a text becomes the field's name.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(f"{p.zh} / {p.en}" for p in problems))
+        self.problems = tuple(problems)
+
+    @classmethod
+    def one(cls, loc: Loc, zh: str, en: str) -> RuleViolation:
+        return cls([Problem(loc, zh, en)])
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Plain data of one YAML file (dicts, lists, scalars) and where each node came from."""
+
+    source: str  # the path as shown in messages
+    data: Any
+    value_marks: dict[Loc, Mark] = field(repr=False)
+    key_marks: dict[Loc, Mark] = field(repr=False)
+
+    def resolve(self, loc: Iterable[Any]) -> Loc:
+        """The part of `loc` that exists in the data (drops pydantic's union tags and the like)."""
+        node: Any = self.data
+        found: list[Any] = []
+        for part in loc:
+            if isinstance(node, Mapping) and isinstance(part, Hashable) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                continue
+            found.append(part)
+        return tuple(found)
+
+    def mark(self, loc: Iterable[Any]) -> Mark:
+        """Where `loc` is written: a mapping entry's key, a list element, or the nearest parent."""
+        path = self.resolve(loc)
+        if path in self.key_marks:
+            return self.key_marks[path]
+        return self.value_marks.get(path, Mark(1, 1))
+
+    def format(self, problem: Problem) -> str:
+        mark = problem.at or self.mark(problem.loc)
+        return f"{self.source}:{mark.line}:{mark.column}: {problem.zh} / {problem.en}"
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it lies below it (as policy staff type it)."""
+    resolved, cwd = path.resolve(), Path.cwd().resolve()
+    return resolved.relative_to(cwd).as_posix() if resolved.is_relative_to(cwd) else str(path)
+
+
+def load_yaml(path: Path, *, source: str | None = None) -> YamlDocument:
+    """Read and parse one file. Raises `ConfigError` on unreadable files or YAML faults."""
+    shown = source or display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{shown}:1:1: 无法读取文件 / cannot read the file: {exc}"]) from exc
+    return parse_yaml(text, shown)
+
+
+def parse_yaml(text: str, source: str) -> YamlDocument:
+    """Parse YAML text. Raises `ConfigError` listing syntax errors or all duplicate keys."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        builder = _Builder(loader)
+        data = builder.build(root, ()) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError([_syntax_message(source, exc)]) from exc
+    finally:
+        loader.dispose()
+    doc = YamlDocument(source, data, builder.values, builder.keys)
+    if builder.problems:
+        raise ConfigError([doc.format(p) for p in builder.problems])
+    return doc
+
+
+def validate(doc: YamlDocument, model: type[ModelT]) -> ModelT:
+    """The document as `model`, or `ConfigError` listing every fault with file:line:column."""
+    result, problems = check(doc, model)
+    if result is None:
+        raise ConfigError(problems)
+    return result
+
+
+def check(doc: YamlDocument, model: type[ModelT]) -> tuple[ModelT | None, list[str]]:
+    """Like `validate` but returns the messages, for callers that collect across files."""
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        return None, explain(doc, exc, model)
+
+
+def explain(doc: YamlDocument, error: ValidationError, model: type[BaseModel]) -> list[str]:
+    """One "file:line:column: 中文 / English" message per entry of `error`, in file order."""
+    problems = [p for detail in error.errors() for p in _problems_of(detail, doc, model)]
+    problems.sort(key=lambda p: p.at or doc.mark(p.loc))
+    return list(dict.fromkeys(doc.format(p) for p in problems))
+
+
+def matching(pattern: str, zh: str, en: str) -> AfterValidator:
+    """A pydantic validator: text matching `pattern`, else `zh` / `en` in plain words (policy
+    staff should read "须为 区号-号码", not a regular expression)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not value:
+            raise RuleViolation.one((), "字段 {field} 不能为空", "field {field} must not be empty")
+        if not compiled.fullmatch(value):
+            raise RuleViolation.one((), f"字段 {{field}} {zh}", f"field {{field}} {en}")
+        return value
+
+    return AfterValidator(check)
+
+
+def sort_messages(messages: Iterable[str]) -> list[str]:
+    """Messages in file order (by file, then line, then column), each once."""
+    where = re.compile(r"^(.*?):(\d+):(\d+):")
+
+    def key(message: str) -> tuple[str, int, int]:
+        found = where.match(message)
+        return (found[1], int(found[2]), int(found[3])) if found else (message, 0, 0)
+
+    return sorted(dict.fromkeys(messages), key=key)
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a mistyped `word`, if any is close enough."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def field_label(loc: Loc) -> str:
+    """How a path is named in messages: the last key, with the index for list elements."""
+    parts = [p for p in loc if p != "[key]"]
+    if not parts:
+        return "(根 / root)"
+    last = parts[-1]
+    if isinstance(last, int) and not isinstance(last, bool):
+        before = next((p for p in reversed(parts[:-1]) if isinstance(p, str)), "")
+        return f"{before}[{last}]"
+    return str(last)
+
+
+# --- building data with marks -----------------------------------------------------------------
+class _Builder:
+    """Turns a composed node tree into plain data, recording marks and duplicate keys."""
+
+    def __init__(self, loader: yaml.SafeLoader) -> None:
+        self.loader = loader
+        self.values: dict[Loc, Mark] = {}
+        self.keys: dict[Loc, Mark] = {}
+        self.problems: list[Problem] = []
+        self._active: set[int] = set()
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.values.setdefault(loc, _mark(node.start_mark))
+        if id(node) in self._active:  # an alias that contains itself
+            self.problems.append(Problem(loc, "别名循环引用", "recursive alias"))
+            return None
+        self._active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, loc)
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            return self.loader.construct_object(node, deep=True)
+        finally:
+            self._active.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
+        self.loader.flatten_mapping(node)  # resolves "<<" merge keys
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.loader.construct_object(key_node, deep=True)
+            mark = _mark(key_node.start_mark)
+            if not isinstance(key, Hashable):
+                self.problems.append(Problem(loc, "键必须是简单值", "a key must be a plain value"))
+                continue
+            if key in result:  # also 1 and true: Python cannot keep both
+                first = self.keys[(*loc, key)].line
+                zh = f"键 {key} 重复（首次出现在第 {first} 行）"
+                en = f"duplicate key {key} (first at line {first})"
+                self.problems.append(Problem((*loc, key), zh, en, at=mark))
+                continue
+            self.keys[(*loc, key)] = mark
+            result[key] = self.build(value_node, (*loc, key))
+        return result
+
+
+def _mark(mark: yaml.Mark) -> Mark:
+    return Mark(mark.line + 1, mark.column + 1)
+
+
+def _syntax_message(source: str, exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else f"{source}:1:1"
+    what = " ".join(part for part in (exc.context, exc.problem) if part)
+    return f"{where}: YAML 语法错误 / YAML syntax error: {what}"
+
+
+# --- explaining pydantic errors ---------------------------------------------------------------
+def _problems_of(detail: ErrorDetails, doc: YamlDocument, model: type[BaseModel]) -> list[Problem]:
+    loc: Loc = tuple(detail["loc"])
+    ctx = detail.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, RuleViolation):
+        return [_within(doc.resolve(loc), p) for p in cause.problems]
+    kind = detail["type"]
+    if kind == "extra_forbidden":
+        return [_unknown_key(loc, model)]
+    if kind == "missing":
+        name = field_label(loc)
+        return [Problem(loc[:-1], f"缺少必填字段 {name}", f"required field {name} is missing")]
+    key = bool(loc) and loc[-1] == "[key]"  # the fault is in a mapping key, not its value
+    loc = loc[:-1] if key else loc
+    name = str(loc[-1]) if key else field_label(doc.resolve(loc) or loc)
+    zh, en = _texts(kind, name, ctx, detail, key=key)
+    return [Problem(loc, zh, en)]
+
+
+def _within(base: Loc, problem: Problem) -> Problem:
+    """`problem` of a validator, moved below `base` and with "{field}" filled in."""
+    at = (*base, *problem.loc)
+    name = field_label(at)
+    return Problem(at, problem.zh.replace("{field}", name), problem.en.replace("{field}", name))
+
+
+def _unknown_key(loc: Loc, model: type[BaseModel]) -> Problem:
+    name = str(loc[-1])
+    allowed = _fields_at(model, loc[:-1])
+    hint = suggest(name, allowed) if allowed else None
+    zh, en = f"未知字段 {name}", f"unknown field {name}"
+    if hint:
+        zh += f"，是否应为 {hint}？"
+        en += f"; did you mean {hint}?"
+    elif allowed:
+        zh += f"（可用字段：{', '.join(allowed)}）"
+        en += f" (allowed: {', '.join(allowed)})"
+    return Problem(loc, zh, en)
+
+
+def _texts(
+    kind: str, name: str, ctx: Mapping[str, Any], detail: ErrorDetails, *, key: bool
+) -> tuple[str, str]:
+    """Chinese and English wording of one pydantic error; "kind:bound" entries win."""
+    what_zh, what_en = ("键", "key") if key else ("字段", "field")
+    if kind in ("value_error", "assertion_error"):
+        text = str(ctx.get("error", detail["msg"]))
+        return f"{what_zh} {name}：{text}", f"{what_en} {name}: {text}"
+    bound = next((ctx[k] for k in ("gt", "ge", "lt", "le", "min_length") if k in ctx), None)
+    found = (key and _WORDING.get(f"key:{kind}")) or _WORDING.get(f"{kind}:{bound}")
+    zh, en = found or _WORDING.get(kind) or ("取值无效", "is invalid: {msg}")
+    values = {**ctx, "msg": detail["msg"]}  # a value, so braces in it are never a template
+    return f"{what_zh} {name} {zh.format_map(values)}", f"{what_en} {name} {en.format_map(values)}"
+
+
+_SAME_WORDING: list[tuple[str, tuple[str, str]]] = [
+    ("int_type int_parsing int_from_float", ("必须是整数", "must be an integer")),
+    ("float_type float_parsing decimal_type decimal_parsing", ("必须是数字", "must be a number")),
+    ("bool_type bool_parsing", ("必须是 true 或 false", "must be true or false")),
+    ("list_type tuple_type set_type frozen_set_type", ("必须是列表", "must be a list")),
+    ("dict_type model_type model_attributes_type", ("必须是映射（键: 值）", "must be a mapping")),
+    ("date_type date_parsing", ("必须是日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)")),
+    ("time_type time_parsing", ('必须是加引号的时刻（"HH:MM"）', 'must be a quoted "HH:MM"')),
+]
+_WORDING: dict[str, tuple[str, str]] = {
+    **{kind: words for kinds, words in _SAME_WORDING for kind in kinds.split()},
+    "string_type": ("必须是文本", "must be text"),
+    "key:string_type": (
+        "必须是文本（yes/no/on/off 等会被 YAML 读作布尔值，请加引号）",
+        "must be text (YAML reads yes/no/on/off as booleans: quote them)",
+    ),
+    "union_tag_invalid": (
+        "的 {discriminator} 必须是以下之一：{expected_tags}",
+        "needs {discriminator} to be one of: {expected_tags}",
+    ),
+    "none_required": ("必须为空（null）", "must be null"),
+    "greater_than": ("必须大于 {gt}", "must be greater than {gt}"),
+    "greater_than:0": ("必须是正整数", "must be a positive integer"),
+    "greater_than_equal": ("不能小于 {ge}", "must be at least {ge}"),
+    "greater_than_equal:0": ("不能为负数", "must not be negative"),
+    "less_than": ("必须小于 {lt}", "must be less than {lt}"),
+    "less_than_equal": ("不能大于 {le}", "must be at most {le}"),
+    "string_too_short": ("至少需要 {min_length} 个字符", "needs at least {min_length} characters"),
+    "string_too_short:1": ("不能为空", "must not be empty"),
+    "too_short": ("至少需要 {min_length} 项", "needs at least {min_length} entries"),
+    "too_short:1": ("不能为空", "must not be empty"),
+    "string_too_long": ("不能超过 {max_length} 个字符", "must be at most {max_length} characters"),
+    "too_long": ("不能超过 {max_length} 项", "must have at most {max_length} entries"),
+    "string_pattern_mismatch": ("格式不符（{pattern}）", "must match {pattern}"),
+    "literal_error": ("必须是以下之一：{expected}", "must be one of: {expected}"),
+    "enum": ("必须是以下之一：{expected}", "must be one of: {expected}"),
+}
+
+
+def _fields_at(model: type[BaseModel], path: Loc) -> list[str]:
+    """Names allowed at `path` of `model` (for did-you-mean), or [] if it cannot be told."""
+    current: Any = model
+    for part in path:
+        current, tagged = _unwrap(current, part)
+        if tagged:  # the part was pydantic's tag naming a union member
+            continue
+        args, origin = get_args(current), get_origin(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            names = {info.alias or name: name for name, info in current.model_fields.items()}
+            if part not in names:
+                return []
+            current = current.model_fields[names[part]].annotation
+        elif origin in (list, tuple, set, frozenset, Sequence) and args:
+            current = args[0]
+        elif origin in (dict, Mapping) and len(args) == 2:
+            current = args[1]
+        else:
+            return []
+    current, _ = _unwrap(current, None)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or name for name, info in current.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: Any, tag: Any) -> tuple[Any, bool]:
+    """Strip Annotated and Optional; (member, True) when `tag` names a member of a union."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) not in (Union, types.UnionType):
+        return tp, False
+    members = [a for a in get_args(tp) if a is not type(None)]
+    if len(members) == 1:
+        return _unwrap(members[0], tag)
+    for member in members:  # a tag is a member's class name, or its discriminator value
+        if isinstance(tag, str) and tag in (getattr(member, "__name__", None), *_literals(member)):
+            return member, True
+    return tp, False
+
+
+def _literals(member: Any) -> list[Any]:
+    """Values of the Literal fields of a model (where a discriminated union finds its tags)."""
+    if not (isinstance(member, type) and issubclass(member, BaseModel)):
+        return []
+    types_ = [f.annotation for f in member.model_fields.values()]
+    return [v for t in types_ if get_origin(t) is Literal for v in get_args(t)]

@@ -1,0 +1,1 @@
+"""The supervisor: turns the core's facts into warning / yellow / red / anomaly alerts."""

@@ -1,0 +1,89 @@
+"""The `sunlight` command line against the test database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.cli import main
+from approval_core.cases.models import Case
+from approval_core.records.models import CaseRecord
+from approval_core.settings import get_settings
+from tests.conftest import KEY, RULES
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session]
+) -> Iterator[CliRunner]:
+    del sessions  # requested for its clean-up of the tables after the test
+    monkeypatch.setenv("SUNLIGHT_DATABASE_URL", db_url)
+    monkeypatch.setenv("SUNLIGHT_SECRET_KEY", KEY)
+    monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(RULES))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_users_add_prints_a_working_token(cli_env: CliRunner) -> None:
+    result = cli_env.invoke(
+        main, ["users", "add", "--name", "李四", "--role", "handler", "--department", "LAWYER-DIV"]
+    )
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.output)
+    assert created["role"] == "handler"
+    assert len(created["token"]) >= 24
+    bad = cli_env.invoke(
+        main, ["users", "add", "--name", "王五", "--role", "handler", "--department", "NOPE"]
+    )
+    assert bad.exit_code != 0
+    assert "department" in bad.output
+
+
+def test_demo_loads_cases_in_every_state_and_chains_verify(
+    cli_env: CliRunner, sessions: sessionmaker[Session]
+) -> None:
+    assert cli_env.invoke(main, ["db", "upgrade"]).exit_code == 0
+    result = cli_env.invoke(main, ["demo", "load", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "demo-handler" in result.output
+    with sessions() as session:
+        states = {c.state for c in session.query(Case)}
+        overdue = [c for c in session.query(Case) if c.clock_overdue > 0]
+        near = [c for c in session.query(Case) if c.clock_running and 0 <= c.clock_remaining <= 3]
+    assert states == {
+        "submitted",
+        "registered",
+        "supplementing",
+        "accepted",
+        "handling",
+        "reviewing",
+        "reviewed",
+        "suspended",
+        "concluded",
+        "rejected",
+        "withdrawn",
+    }
+    assert overdue
+    assert near
+    again = cli_env.invoke(main, ["demo", "load", "--if-empty"])
+    assert "not loaded again" in again.output
+    verify = cli_env.invoke(main, ["records", "verify"])
+    assert verify.exit_code == 0, verify.output
+    assert ", 0 breaks" in verify.output
+    with sessions() as session, session.begin():
+        session.execute(update(CaseRecord).where(CaseRecord.seq == 2).values(reason="changed"))
+    broken = cli_env.invoke(main, ["records", "verify"])
+    assert broken.exit_code == 1
+    assert "BREAK" in broken.output
+
+
+def test_calendar_status(cli_env: CliRunner) -> None:
+    result = cli_env.invoke(main, ["calendar", "status"])
+    assert result.exit_code == 0, result.output
+    assert "calendar_version" in json.loads(result.output)

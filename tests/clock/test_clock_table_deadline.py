@@ -1,0 +1,232 @@
+"""Hand-checked legal-clock cases, part 3: cut-off time, time zones, step clocks, the promised
+limit and a year (2027) nobody has entered yet. Parts 1 and 2 are test_clock_table_calendar.py
+and test_clock_table_acceptance.py.
+
+Every expected figure below was counted by hand from the State Council's notices on the 2025
+and 2026 holiday arrangements; the comment above each row lists the counted days.
+Reminders: 2025 rest days 1/1; 1/28-2/4 (make-up 1/26 Sun, 2/8 Sat); 4/4-6; 5/1-5 (make-up 4/27
+Sun); 5/31-6/2; 10/1-8 (make-up 9/28 Sun, 10/11 Sat). 2026 rest days 1/1-3 (make-up 1/4 Sun);
+2/15-23 (make-up 2/14 Sat, 2/28 Sat); 4/4-6; 5/1-5 (make-up 5/9 Sat); 6/19-21; 9/25-27 (make-up
+9/20 Sun); 10/1-7 (make-up 10/10 Sat).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from approval_core.calendar import WorkCalendar, load_calendar
+from approval_core.clock.schemas import ClockEvent, ClockEventKind, ClockPolicy, ClockResult
+from approval_core.clock.service import compute_clock
+from approval_core.timeutil import LEGAL_TZ
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
+STOPS = frozenset(
+    {"supplement", "inspection", "expert_review", "hearing", "testing", "appraisal"}
+    | {"quarantine", "tender", "auction"}
+)
+POLICY = ClockPolicy(limit=20, promised_limit=10, clock_stop_types=STOPS)
+
+
+def at(when: str) -> datetime:
+    """'2025-03-03' (10:00 Beijing), '2025-03-03 17:30' (Beijing) or '2025-03-02T16:30Z' (UTC)."""
+    if when.endswith("Z"):
+        return datetime.fromisoformat(when[:-1]).replace(tzinfo=UTC)
+    if len(when) == 10:
+        when += " 10:00"
+    return datetime.fromisoformat(when).replace(tzinfo=LEGAL_TZ)
+
+
+def ev(kind: ClockEventKind, when: str, **kw: Any) -> ClockEvent:
+    return ClockEvent(kind=kind, at=at(when), **kw)
+
+
+def as_of(when: str) -> datetime:
+    return at(when + " 12:00") if len(when) == 10 else at(when)
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def pick(result: ClockResult, key: str) -> Any:
+    value: Any = result
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+# Case 2 of the table: accepted Mon 2025-01-20, limit 20, across Spring Festival 2025.
+SPRING_2025 = [ev("accepted", "2025-01-20")]
+
+CASES = [
+    # Cut-off 17:00 on due date 2/21, still open at 17:30: overdue 1 although 2/21 counts.
+    pytest.param(
+        SPRING_2025,
+        "2025-02-21 17:30",
+        {"cutoff": time(17, 0)},
+        {"elapsed": 20, "remaining": -1, "overdue": 1},
+        id="cutoff-passed-on-due-date",
+    ),
+    # Cut-off 17:00, as of 16:59 on the due date: not overdue.
+    pytest.param(
+        SPRING_2025,
+        "2025-02-21 16:59",
+        {"cutoff": time(17, 0)},
+        {"elapsed": 20, "remaining": 0, "overdue": 0},
+        id="cutoff-not-yet",
+    ),
+    # Cut-off 17:00, concluded 2/21 18:00: one day late, frozen.
+    pytest.param(
+        [*SPRING_2025, ev("concluded", "2025-02-21 18:00")],
+        "2025-03-03",
+        {"cutoff": time(17, 0)},
+        {"elapsed": 20, "remaining": -1, "overdue": 1, "phase": "ended"},
+        id="cutoff-concluded-after",
+    ),
+    # Cut-off 17:00, concluded 2/21 16:00: on time.
+    pytest.param(
+        [*SPRING_2025, ev("concluded", "2025-02-21 16:00")],
+        "2025-03-03",
+        {"cutoff": time(17, 0)},
+        {"remaining": 0, "overdue": 0},
+        id="cutoff-concluded-before",
+    ),
+    # Cut-off passed on Fri 2/21, seen Sat 2/22: still overdue 1 (no working day has passed).
+    pytest.param(
+        SPRING_2025,
+        "2025-02-22",
+        {"cutoff": time(17, 0)},
+        {"elapsed": 20, "remaining": -1, "overdue": 1},
+        id="cutoff-weekend-after-due",
+    ),
+    # Without a cut-off, Sat 2/22 adds no working day: remaining 0, overdue 0 (formula).
+    pytest.param(
+        SPRING_2025,
+        "2025-02-22",
+        {},
+        {"elapsed": 20, "remaining": 0, "overdue": 0},
+        id="no-cutoff-weekend-after-due",
+    ),
+    # Accepted 2025-03-02T16:30Z = Mon 3/3 00:30 Beijing: as plain-20-days (due 3/31, not 3/28);
+    # as of 3/13T16:30Z = 3/14 00:30 Beijing: 3/4-7, 3/10-14 = 9.
+    pytest.param(
+        [ev("accepted", "2025-03-02T16:30Z")],
+        "2025-03-13T16:30Z",
+        {},
+        {"started_on": d("2025-03-03"), "elapsed": 9, "due_date": d("2025-03-31")},
+        id="utc-next-beijing-date",
+    ),
+    # As of 3/13T15:59Z = 3/13 23:59 Beijing: 3/4-7, 3/10-13 = 8.
+    pytest.param(
+        [ev("accepted", "2025-03-02T16:30Z")],
+        "2025-03-13T15:59Z",
+        {},
+        {"elapsed": 8},
+        id="utc-same-beijing-date",
+    ),
+    # Stop at 3/6T17:00Z (= 3/7 01:00 Beijing), resume 3/9T16:30Z (= Mon 3/10 00:30): 3/7 counts,
+    # 3/10 excluded (1); counted 3/4-7, 3/11-14 = 8; due 3/31 + 1 = 4/1.
+    pytest.param(
+        [
+            ev("accepted", "2025-03-03"),
+            ev("stop", "2025-03-06T17:00Z", stop_type="inspection"),
+            ev("resume", "2025-03-09T16:30Z"),
+        ],
+        "2025-03-14",
+        {},
+        {"elapsed": 8, "stopped": 1, "due_date": d("2025-04-01")},
+        id="utc-stop-and-resume",
+    ),
+    # Step 'handle' entered 3/4, limit 5: 3/5-7, 3/10-13 = 7, over by 2; case still on time.
+    pytest.param(
+        [ev("accepted", "2025-03-03"), ev("step", "2025-03-04", step="handle")],
+        "2025-03-13",
+        {"step_limits": {"handle": 5}},
+        {"step.elapsed": 7, "step.over": 2, "step.limit": 5, "overdue": 0},
+        id="step-over-limit",
+    ),
+    # Step 'review' from 3/4, inspection 3/6-3/11 excludes 3/7, 3/10, 3/11: step counts 3/5, 3/6,
+    # 3/12, 3/13 (4) over 3 by 1; main clock 3/4-6, 3/12-13 = 5.
+    pytest.param(
+        [
+            ev("accepted", "2025-03-03"),
+            ev("step", "2025-03-04", step="review"),
+            ev("stop", "2025-03-06", stop_type="inspection"),
+            ev("resume", "2025-03-11"),
+        ],
+        "2025-03-13",
+        {"step_limits": {"review": 3}},
+        {"step.elapsed": 4, "step.over": 1, "elapsed": 5, "stopped": 3},
+        id="step-excludes-stops",
+    ),
+    # Promised 10 due 3/17 (3/4-7, 3/10-14, 3/17); as of Wed 3/19: 3/18, 3/19 make 12 counted,
+    # statutory 8 left, promised 2 over.
+    pytest.param(
+        [ev("accepted", "2025-03-03")],
+        "2025-03-19",
+        {},
+        {
+            "elapsed": 12,
+            "remaining": 8,
+            "promised.due_date": d("2025-03-17"),
+            "promised.remaining": -2,
+            "promised.overdue": 2,
+        },
+        id="promised-vs-statutory",
+    ),
+    # Accepted Tue 2026-12-15, limit 20: 12/16-18 (3), 12/21-25 (8), 12/28-31 (12); 2027 falls
+    # back to the 办法: 1/1 Fri 元旦 rest, 1/4-8 (17), 1/11-13 (20).
+    pytest.param(
+        [ev("accepted", "2026-12-15")],
+        "2026-12-20",
+        {},
+        {
+            "elapsed": 3,
+            "due_date": d("2027-01-13"),
+            "provisional": True,
+            "provisional_years": (2027,),
+        },
+        id="runs-into-2027-provisional",
+    ),
+    # Same with limit 40: ... 1/18-22 (27), 1/25-29 (32), 2/1-4 (36); fallback rest 2/5 除夕,
+    # 2/6-8 初一-初三 (Sat-Mon), 补假 2/9, 2/10; 2/11 (37), 2/12 (38), 2/15 (39), 2/16 (40).
+    pytest.param(
+        [ev("accepted", "2026-12-15")],
+        "2026-12-20",
+        {"limit": 40},
+        {"due_date": d("2027-02-16"), "provisional": True, "provisional_years": (2027,)},
+        id="runs-into-2027-spring-provisional",
+    ),
+    # A case within 2026 is not provisional.
+    pytest.param(
+        [ev("accepted", "2026-03-02")],
+        "2026-03-10",
+        {},
+        {"provisional": False, "provisional_years": ()},
+        id="within-2026-not-provisional",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def calendar() -> WorkCalendar:
+    return load_calendar(RULES)
+
+
+@pytest.mark.parametrize(("events", "when", "policy", "expected"), CASES)
+def test_clock_case(
+    calendar: WorkCalendar,
+    events: list[ClockEvent],
+    when: str,
+    policy: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    result = compute_clock(events, replace(POLICY, **policy), calendar, as_of(when))
+    actual = {key: pick(result, key) for key in expected}
+    assert actual == expected
+    assert result.calendar_version == calendar.version

@@ -1,0 +1,152 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL via SUNLIGHT_TEST_DATABASE_URL),
+a frozen clock, the real rules/ files, users per role and an API client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.deps import ServiceState
+from approval_core.context import Actor, CoreDeps, load_deps
+from approval_core.db import Base, make_engine, make_session_factory
+from approval_core.migrations import upgrade
+from approval_core.settings import Settings
+from approval_core.timeutil import LEGAL_TZ
+from approval_core.users.service import add_user
+
+REPO = Path(__file__).resolve().parent.parent
+RULES = REPO / "rules"
+KEY = "test-secret-key"
+
+
+@dataclass
+class FrozenClock:
+    """The one `now()` of a test; move it explicitly."""
+
+    moment: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=LEGAL_TZ))
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, **kwargs: float) -> None:
+        self.moment = self.moment + timedelta(**kwargs)
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("SUNLIGHT_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _drop_everything(engine: Engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            for table in [*reversed(Base.metadata.sorted_tables)]:
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    """The schema is built by the real migrations, once per run."""
+    eng = make_engine(db_url)
+    _drop_everything(eng)
+    upgrade(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    yield make_session_factory(engine)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def core(clock: FrozenClock) -> CoreDeps:
+    return load_deps(RULES, KEY, clock)
+
+
+@pytest.fixture
+def service(
+    engine: Engine, sessions: sessionmaker[Session], core: CoreDeps, db_url: str
+) -> ServiceState:
+    settings = Settings(database_url=db_url, rules_dir=RULES, secret_key=KEY, environment="test")
+    return ServiceState(settings=settings, engine=engine, sessions=sessions, core=core)
+
+
+@pytest.fixture
+def client(service: ServiceState) -> TestClient:
+    return TestClient(create_app(service))
+
+
+@dataclass
+class People:
+    """One user per role (department roles in `department`), with tokens and actors."""
+
+    tokens: dict[str, str]
+    actors: dict[str, Actor]
+    department: str
+    other_department: str
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+@pytest.fixture
+def people(sessions: sessionmaker[Session], core: CoreDeps) -> People:
+    departments = list(core.catalogue.departments)
+    dept, other = departments[0], departments[1]
+    specs = {
+        "applicant": ("applicant", None),
+        "clerk": ("clerk", dept),
+        "handler": ("handler", dept),
+        "handler2": ("handler", dept),
+        "reviewer": ("reviewer", dept),
+        "head": ("head", dept),
+        "supervisor": ("supervisor", None),
+        "policy": ("policy", None),
+        "admin": ("admin", None),
+        "other_handler": ("handler", other),
+        "other_clerk": ("clerk", other),
+    }
+    tokens: dict[str, str] = {}
+    actors: dict[str, Actor] = {}
+    with sessions() as session, session.begin():
+        for who, (role, department) in specs.items():
+            user, token = add_user(
+                session,
+                name=f"{who} 测试",
+                role=role,
+                department=department,
+                now=core.now(),
+                known_departments=set(departments),
+            )
+            tokens[who] = token
+            actors[who] = Actor(user.id, user.name, role, department)
+    return People(tokens, actors, dept, other)

@@ -1,0 +1,83 @@
+"""Test helpers: drive a case through the real services with explicit event times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from approval_core.cases import service as cases
+from approval_core.cases.models import Case
+from approval_core.cases.schemas import ActionCommand, Applicant, SubmitCommand
+from approval_core.context import Actor, CoreDeps
+from approval_core.outbox.models import Fact
+from approval_core.records.models import CaseRecord
+from approval_core.timeutil import LEGAL_TZ
+
+
+def bj(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A Beijing-time moment."""
+    return datetime(year, month, day, hour, minute, tzinfo=LEGAL_TZ)
+
+
+def item_in(core: CoreDeps, department: str) -> str:
+    """The first catalogue item handled by `department`."""
+    for code, item in core.catalogue.items.items():
+        if item.department == department:
+            return code
+    raise AssertionError(f"no item for {department}")
+
+
+def mandatory_materials(core: CoreDeps, item: str) -> list[str]:
+    return [m.code for m in core.catalogue.get(item).materials if m.mandatory]
+
+
+def submit(
+    sessions: sessionmaker[Session],
+    core: CoreDeps,
+    actor: Actor,
+    item: str,
+    at: datetime,
+    materials: list[str] | None = None,
+) -> tuple[str, str, str]:
+    """File a case; returns (id, tracking_no, query_code)."""
+    command = SubmitCommand(
+        item=item,
+        applicant=Applicant(name="张三", id_number="360102199001011234", phone="13800000000"),
+        materials=mandatory_materials(core, item) if materials is None else materials,
+        submitted_at=at,
+    )
+    with sessions() as session, session.begin():
+        case, code = cases.submit(session, core, actor, command)
+        return case.id, case.tracking_no, code
+
+
+def act(
+    sessions: sessionmaker[Session],
+    core: CoreDeps,
+    who: Actor,
+    case_id: str,
+    action: str,
+    at: datetime,
+    **fields: Any,
+) -> None:
+    """One action by `who`; `fields` are the ActionCommand's (e.g. actor= for imports)."""
+    command = ActionCommand(action=action, at=at, **fields)
+    with sessions() as session, session.begin():
+        cases.act(session, core, who, case_id, command)
+
+
+def counts(sessions: sessionmaker[Session], case_id: str) -> tuple[int, int, int, str]:
+    """(records, facts, case version, state): what a refused action must leave unchanged."""
+    with sessions() as session:
+        records = session.scalar(
+            select(func.count()).select_from(CaseRecord).where(CaseRecord.case_id == case_id)
+        )
+        facts = session.scalar(
+            select(func.count()).select_from(Fact).where(Fact.case_id == case_id)
+        )
+        case = session.get(Case, case_id)
+        assert case is not None
+        return records or 0, facts or 0, case.version, case.state

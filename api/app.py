@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import ServiceState
-from api.routers import cases, items, public, system
+from api.routers import cases, items, public, system, users
 from approval_core.context import load_deps
 from approval_core.db import make_engine, make_session_factory
 from approval_core.settings import Settings, get_settings
@@ -33,7 +33,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     )
     app.state.service = service
     errors.install(app)
-    for module in (items, cases, public, system):
+    for module in (items, cases, public, system, users):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -3,7 +3,7 @@ state, placed relative to today so that some are near and some past their deadli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -43,6 +43,7 @@ class _Demo:
     core: CoreDeps
     now: datetime
     users: dict[str, Actor]
+    codes: dict[str, str] = field(default_factory=dict)  # case id -> query code
 
     def day(self, workdays_ago: int) -> date:
         """The date `workdays_ago` working days before today (0 = today)."""
@@ -72,8 +73,9 @@ class _Demo:
         # applicant so that the applicant's token lists these cases.
         department = self.core.catalogue.get(item).department
         clerk = "demo-clerk" if department == DEPT else "demo-clerk-pls"
-        case, _code = cases.submit(self.session, self.core, self.users[clerk], command)
+        case, code = cases.submit(self.session, self.core, self.users[clerk], command)
         case.applicant_user_id = self.users["demo-applicant"].user_id
+        self.codes[case.id] = code
         return case.id
 
     def do(self, case_id: str, who: str, action: str, when: datetime, **fields: Any) -> None:
@@ -200,10 +202,12 @@ def load_demo(session: Session, core: CoreDeps, *, if_empty: bool) -> list[str]:
     if existing and if_empty:
         lines.append(f"{existing} cases exist already; demo cases not loaded again.")
         return lines
-    _cases(_Demo(session, core, core.now(), users))
+    demo = _Demo(session, core, core.now(), users)
+    _cases(demo)
     session.flush()
-    lines.append("Demo cases (GET /api/v1/cases with a staff token lists them):")
+    lines.append("Demo cases: tracking number, query code (for /api/v1/public/cases), state:")
     for case in session.scalars(select(Case).order_by(Case.submitted_at)):
-        lines.append(f"  {case.tracking_no}  {case.state:<13} {case.applicant_name}")
+        code = demo.codes.get(case.id, "?")
+        lines.append(f"  {case.tracking_no}  {code}  {case.state:<13} {case.applicant_name}")
     lines.append("Open http://127.0.0.1:8000/docs for the API.")
     return lines

@@ -251,3 +251,34 @@ def test_openapi_docs(client: TestClient) -> None:
 @pytest.mark.parametrize("role", ["handler", "applicant"])
 def test_system_endpoints_need_staff_roles(client: TestClient, people: People, role: str) -> None:
     _assert_problem(client.get("/api/v1/system/calendar", headers=people.auth(role)), 403, None)
+
+
+def test_users_listing_and_creation(client: TestClient, people: People) -> None:
+    handlers = client.get("/api/v1/users?role=handler", headers=people.auth("clerk")).json()
+    assert {u["id"] for u in handlers} == {
+        people.actors["handler"].user_id,
+        people.actors["handler2"].user_id,
+    }
+    created = client.post(
+        "/api/v1/users",
+        json={"name": "新承办", "role": "handler", "department": people.department},
+        headers=people.auth("admin"),
+    )
+    assert created.status_code == 201
+    token = created.json()["token"]
+    assert (
+        client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
+    bad = client.post(
+        "/api/v1/users",
+        json={"name": "某人", "role": "wizard"},
+        headers=people.auth("admin"),
+    )
+    _assert_problem(bad, 422, "role")
+    _assert_problem(
+        client.post(
+            "/api/v1/users", json={"name": "x", "role": "admin"}, headers=people.auth("head")
+        ),
+        403,
+        None,
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -87,3 +89,20 @@ def test_calendar_status(cli_env: CliRunner) -> None:
     result = cli_env.invoke(main, ["calendar", "status"])
     assert result.exit_code == 0, result.output
     assert "calendar_version" in json.loads(result.output)
+
+
+def test_a_broken_rule_file_stops_the_commands_with_its_line(
+    cli_env: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    items = rules / "items.yaml"
+    text = items.read_text(encoding="utf-8")
+    items.write_text(text.replace("    limit: 30", "    limit: thirty", 1), encoding="utf-8")
+    line = text[: text.index("    limit: 30")].count("\n") + 1
+    monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(rules))
+    get_settings.cache_clear()
+    for command in (["calendar", "status"], ["serve", "--port", "1"]):
+        result = cli_env.invoke(main, command)
+        assert result.exit_code == 1
+        assert f"items.yaml:{line}:5:" in result.output

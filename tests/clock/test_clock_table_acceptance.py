@@ -12,56 +12,13 @@ Sun); 5/31-6/2; 10/1-8 (make-up 9/28 Sun, 10/11 Sat). 2026 rest days 1/1-3 (make
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from approval_core.calendar import WorkCalendar, load_calendar
-from approval_core.clock.schemas import ClockEvent, ClockEventKind, ClockPolicy, ClockResult
-from approval_core.clock.service import compute_clock
-from approval_core.timeutil import LEGAL_TZ
-
-RULES = Path(__file__).resolve().parents[2] / "rules"
-STOPS = frozenset(
-    {"supplement", "inspection", "expert_review", "hearing", "testing", "appraisal"}
-    | {"quarantine", "tender", "auction"}
-)
-POLICY = ClockPolicy(limit=20, promised_limit=10, clock_stop_types=STOPS)
-
-
-def at(when: str) -> datetime:
-    """'2025-03-03' (10:00 Beijing), '2025-03-03 17:30' (Beijing) or '2025-03-02T16:30Z' (UTC)."""
-    if when.endswith("Z"):
-        return datetime.fromisoformat(when[:-1]).replace(tzinfo=UTC)
-    if len(when) == 10:
-        when += " 10:00"
-    return datetime.fromisoformat(when).replace(tzinfo=LEGAL_TZ)
-
-
-def ev(kind: ClockEventKind, when: str, **kw: Any) -> ClockEvent:
-    return ClockEvent(kind=kind, at=at(when), **kw)
-
-
-def as_of(when: str) -> datetime:
-    return at(when + " 12:00") if len(when) == 10 else at(when)
-
-
-def d(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def pick(result: ClockResult, key: str) -> Any:
-    value: Any = result
-    for part in key.split("."):
-        value = getattr(value, part)
-    return value
-
-
-# Case 2 of the table: accepted Mon 2025-01-20, limit 20, across Spring Festival 2025.
-SPRING_2025 = [ev("accepted", "2025-01-20")]
+from approval_core.clock.schemas import ClockEvent
+from tests.clock.table_support import RULES, SPRING_2025, check_row, d, ev
 
 CASES = [
     # Received Mon 2025-03-03, window 3/4-7, 3/10 -> due 3/10; nothing by 3/11: deemed from 3/3,
@@ -271,7 +228,4 @@ def test_clock_case(
     policy: dict[str, Any],
     expected: dict[str, Any],
 ) -> None:
-    result = compute_clock(events, replace(POLICY, **policy), calendar, as_of(when))
-    actual = {key: pick(result, key) for key in expected}
-    assert actual == expected
-    assert result.calendar_version == calendar.version
+    check_row(calendar, events, when, policy, expected)

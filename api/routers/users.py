@@ -1,0 +1,66 @@
+"""People: who can be assigned (staff see their department), and user creation (admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from sqlalchemy import select
+
+from api.deps import CurrentActor, Service, require_role, unit_of_work
+from approval_core.users.models import User
+from approval_core.users.service import add_user
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    role: str
+    department: str | None = None
+    email: EmailStr | None = None
+
+
+def _public(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "department": user.department_code,
+        "active": user.active,
+    }
+
+
+@router.get("")
+def list_users(
+    actor: CurrentActor, service: Service, role: str | None = None
+) -> list[dict[str, Any]]:
+    """Staff of the caller's department (all departments for admin and supervisors)."""
+    require_role(actor, "clerk", "handler", "reviewer", "head", "supervisor", "admin")
+    stmt = select(User).order_by(User.id)
+    if actor.role not in ("admin", "supervisor"):
+        stmt = stmt.where(User.department_code == actor.department)
+    if role:
+        stmt = stmt.where(User.role == role)
+    with unit_of_work(service) as session:
+        return [_public(u) for u in session.scalars(stmt)]
+
+
+@router.post("", status_code=201)
+def create_user(body: NewUser, actor: CurrentActor, service: Service) -> dict[str, Any]:
+    """Create a user; the token is returned once and stored only as a digest."""
+    require_role(actor, "admin")
+    with unit_of_work(service) as session:
+        user, token = add_user(
+            session,
+            name=body.name,
+            role=body.role,
+            department=body.department,
+            email=body.email,
+            now=service.core.now(),
+            known_departments=set(service.core.catalogue.departments),
+        )
+        return {**_public(user), "token": token}

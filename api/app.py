@@ -8,19 +8,25 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import ServiceState
-from api.routers import cases, items, public, system, users
+from api.routers import alerts, cases, items, public, supervision, system, users
 from approval_core.context import load_deps
 from approval_core.db import make_engine, make_session_factory
 from approval_core.settings import Settings, get_settings
 from approval_core.timeutil import Clock, utcnow
+from supervisor.runtime import Supervisor
 
 
 def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
     """Load rule data (fails loudly on a bad file) and connect to the database."""
     core = load_deps(settings.rules_dir, settings.secret_key, now)
+    supervisor = Supervisor(settings.rules_dir, core.catalogue, settings.engine_mode)
     engine = make_engine(settings.database_url)
     return ServiceState(
-        settings=settings, engine=engine, sessions=make_session_factory(engine), core=core
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        core=core,
+        supervisor=supervisor,
     )
 
 
@@ -33,7 +39,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     )
     app.state.service = service
     errors.install(app)
-    for module in (items, cases, public, system, users):
+    for module in (items, cases, public, system, users, alerts, supervision):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import click
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.deps import ServiceState
 from approval_core.context import CoreDeps, load_deps
 from approval_core.db import make_engine, make_session_factory, transaction
 from approval_core.errors import ConfigError, DomainError
@@ -55,13 +57,51 @@ def serve(host: str | None, port: int | None) -> None:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(1)
+    scheduler = _start_jobs(state)
+    try:
+        uvicorn.run(create_app(state), host=host or settings.host, port=port or settings.port)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _start_jobs(state: ServiceState) -> BackgroundScheduler:
+    """Recompute clocks on the calendar in force, check disclosures, then run the jobs."""
     from approval_core.system.service import recompute_clocks
+    from supervisor.processing import judge_items
+    from supervisor.scheduler import Jobs, start
 
     with transaction(state.sessions) as session:
         # A changed calendar.yaml (e.g. a newly entered year) takes effect on every open case.
         summary = recompute_clocks(session, state.core)
+        judge_items(session, state.core, state.supervisor, state.core.now())
     click.echo(f"calendar {summary['calendar_version']}: {summary['changed']} clocks changed")
-    uvicorn.run(create_app(state), host=host or settings.host, port=port or settings.port)
+    jobs = Jobs(state.sessions, state.core, state.supervisor)
+    jobs.poll_facts()
+    return start(jobs, watch=state.settings.watch_rules)
+
+
+@main.command()
+def worker() -> None:
+    """Production supervisor process: judge facts, and sweep when holding the leader lease."""
+    import signal
+    import threading
+
+    from api.app import build_state
+
+    settings = get_settings()
+    try:
+        state = build_state(settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    scheduler = _start_jobs(state)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo("worker running; Ctrl-C to stop")
+    stop.wait()
+    scheduler.shutdown(wait=True)
 
 
 @main.group()

@@ -16,6 +16,8 @@ from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden
 from approval_core.settings import Settings
 from approval_core.users.service import user_by_token
+from supervisor.processing import process_pending
+from supervisor.runtime import Supervisor
 
 
 @dataclass
@@ -26,6 +28,12 @@ class ServiceState:
     engine: Engine
     sessions: sessionmaker[Session]
     core: CoreDeps
+    supervisor: Supervisor
+
+    def judge_new_facts(self) -> None:
+        """Right after a commit: judge the facts it wrote (the poller catches any left over)."""
+        with self.sessions() as session, session.begin():
+            process_pending(session, self.core, self.supervisor)
 
 
 def state(request: Request) -> ServiceState:

@@ -1,4 +1,4 @@
-"""Every table of the core, imported in one place (for Alembic and `create_all` in tests)."""
+"""Every table, imported in one place for Alembic (the supervisor's tables live in its package)."""
 
 from approval_core.cases.models import Case
 from approval_core.db import Base

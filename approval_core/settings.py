@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     time_zone: str = LEGAL_TIME_ZONE
     # Secret mixed into record hashes and receipt verification codes.
     secret_key: str = "dev-insecure-secret-change-me"
+    # How facts are judged: durable-rules (the design's engine), plain Python, or both compared.
+    engine_mode: Literal["durable", "python", "dual"] = "durable"
+    # Reload the rules when a file under rules_dir changes (all or nothing).
+    watch_rules: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
 

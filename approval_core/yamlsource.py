@@ -76,21 +76,17 @@ class YamlDocument:
         node: Any = self.data
         found: list[Any] = []
         for part in loc:
-            if isinstance(node, Mapping) and isinstance(part, Hashable) and part in node:
+            in_map = isinstance(node, Mapping) and isinstance(part, Hashable) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if in_map or in_list:
                 node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-            else:
-                continue
-            found.append(part)
+                found.append(part)
         return tuple(found)
 
     def mark(self, loc: Iterable[Any]) -> Mark:
         """Where `loc` is written: a mapping entry's key, a list element, or the nearest parent."""
         path = self.resolve(loc)
-        if path in self.key_marks:
-            return self.key_marks[path]
-        return self.value_marks.get(path, Mark(1, 1))
+        return self.key_marks.get(path) or self.value_marks.get(path, Mark(1, 1))
 
     def format(self, problem: Problem) -> str:
         mark = problem.at or self.mark(problem.loc)
@@ -219,15 +215,22 @@ class _Builder:
                 return self._mapping(node, loc)
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-            return self.loader.construct_object(node, deep=True)
+            return self._construct(node)
         finally:
             self._active.discard(id(node))
+
+    def _construct(self, node: yaml.Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:  # 2027-02-30 read as a date: kept as written, for the model to report
+            self.loader.recursive_objects.pop(node, None)  # so that an alias of it fares the same
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
         self.loader.flatten_mapping(node)  # resolves "<<" merge keys
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self._construct(key_node)
             mark = _mark(key_node.start_mark)
             if not isinstance(key, Hashable):
                 self.problems.append(Problem(loc, "键必须是简单值", "a key must be a plain value"))
@@ -282,8 +285,7 @@ def _within(base: Loc, problem: Problem) -> Problem:
 
 
 def _unknown_key(loc: Loc, model: type[BaseModel]) -> Problem:
-    name = str(loc[-1])
-    allowed = _fields_at(model, loc[:-1])
+    name, allowed = str(loc[-1]), _fields_at(model, loc[:-1])
     hint = suggest(name, allowed) if allowed else None
     zh, en = f"未知字段 {name}", f"unknown field {name}"
     if hint:

@@ -14,14 +14,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import supervisor.models  # noqa: F401  (all tables on Base.metadata for clean-up)
 from api.app import create_app
 from api.deps import ServiceState
+from approval_core.catalogue.service import load_catalogue
 from approval_core.context import Actor, CoreDeps, load_deps
 from approval_core.db import Base, make_engine, make_session_factory
 from approval_core.migrations import upgrade
 from approval_core.settings import Settings
 from approval_core.timeutil import LEGAL_TZ
 from approval_core.users.service import add_user
+from supervisor.runtime import Supervisor
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"
@@ -92,12 +95,24 @@ def core(clock: FrozenClock) -> CoreDeps:
     return load_deps(RULES, KEY, clock)
 
 
+@pytest.fixture(scope="session", name="supervisor")
+def supervisor_fixture() -> Supervisor:
+    """The shipped rules, judged by durable-rules and plain Python side by side (must agree)."""
+    return Supervisor(RULES, load_catalogue(RULES), mode="dual")
+
+
 @pytest.fixture
 def service(
-    engine: Engine, sessions: sessionmaker[Session], core: CoreDeps, db_url: str
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    core: CoreDeps,
+    db_url: str,
+    supervisor: Supervisor,
 ) -> ServiceState:
     settings = Settings(database_url=db_url, rules_dir=RULES, secret_key=KEY, environment="test")
-    return ServiceState(settings=settings, engine=engine, sessions=sessions, core=core)
+    return ServiceState(
+        settings=settings, engine=engine, sessions=sessions, core=core, supervisor=supervisor
+    )
 
 
 @pytest.fixture

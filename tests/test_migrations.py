@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
+import supervisor.models  # noqa: F401  (registers the supervisor's tables)
 from approval_core.db import Base
 
 

@@ -11,7 +11,7 @@ from api.deps import CurrentActor, Service, unit_of_work
 from approval_core.cases import queries
 from approval_core.cases import service as cases
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
-from approval_core.errors import InvalidInput
+from approval_core.errors import IllegalTransition, InvalidInput
 from approval_core.records.service import records_of
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -30,6 +30,7 @@ def submit_case(
             "query_code": code,
             "state": case.state,
         }
+    service.judge_new_facts()
     response.headers["Location"] = f"/api/v1/cases/{result['id']}"
     return result
 
@@ -80,8 +81,16 @@ def get_case(
 def act_on_case(
     case_id: str, body: ActionCommand, actor: CurrentActor, service: Service
 ) -> dict[str, Any]:
-    with unit_of_work(service) as session:
-        cases.act(session, service.core, actor, case_id, body)
+    try:
+        with unit_of_work(service) as session:
+            cases.act(session, service.core, actor, case_id, body)
+    except IllegalTransition:
+        with unit_of_work(service) as session:
+            noted = cases.note_refused_change(session, service.core, actor, case_id, body)
+        if noted:
+            service.judge_new_facts()
+        raise
+    service.judge_new_facts()
     with unit_of_work(service) as session:
         return queries.view_case(session, service.core, actor, case_id, None)
 

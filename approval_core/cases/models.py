@@ -58,5 +58,12 @@ class Case(Base):
     calendar_version: Mapped[str | None] = mapped_column(String(120))
     clock_computed_at: Mapped[datetime | None] = mapped_column()
 
+    # The clock's inputs and the case's counters, kept so that a sweep can judge the case
+    # without reading its records (the records stay the truth; replay recomputes both).
+    clock_events: Mapped[list[Any]] = mapped_column(default=list)
+    counters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The next moment a time-based rule may change its verdict (None: nothing pending).
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
-from approval_core.cases.snapshot import clock_of, snapshot, store_clock
-from approval_core.cases.workflow import CaseState, transition
+from approval_core.cases.snapshot import refresh_derived, snapshot, store_clock, stored_clock
+from approval_core.cases.workflow import TERMINAL, CaseState, transition
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, InvalidInput, NotFound
 from approval_core.outbox.service import emit_fact
@@ -266,6 +266,15 @@ def _apply_side_fields(case: Case, command: ActionCommand, doer: Actor) -> None:
         case.decision_no = command.decision_no
 
 
+def _event_context(deps: CoreDeps, case: Case, action: str, at: datetime) -> dict[str, Any]:
+    """Facts about the moment of the action that rules need (the clock just before it)."""
+    if action != "approve_extension":
+        return {}
+    before = stored_clock(deps, case, at)  # the row still holds the inputs before this action
+    overdue_at = before.overdue_at
+    return {"after_deadline": overdue_at is not None and at >= overdue_at}
+
+
 def _record_and_emit(
     session: Session,
     deps: CoreDeps,
@@ -305,9 +314,10 @@ def _record_and_emit(
     append_record(
         session, record, prev_hash=previous.hash if previous else GENESIS, key=deps.record_key
     )
+    context = _event_context(deps, case, action, at)
     case.record_count = record.seq
-    records = records_of(session, case.id)
-    _, clock = clock_of(deps, case.item_code, records, max(now, at))
+    refresh_derived(case, records_of(session, case.id))
+    clock = stored_clock(deps, case, max(now, at))
     store_clock(case, clock)
     if clock.provisional:
         note_provisional(session, deps, clock)
@@ -322,10 +332,40 @@ def _record_and_emit(
             "reason": command.reason,
             "legal_basis": command.legal_basis,
             **payload,
+            **context,
         },
-        "case": snapshot(deps, case, records, clock),
+        "case": snapshot(deps, case, clock),
     }
     emit_fact(
         session, kind=f"case.{action}", payload=fact, now=now, case_id=case.id, record_id=record.id
     )
     return record
+
+
+def note_refused_change(
+    session: Session, deps: CoreDeps, actor: Actor, case_id: str, command: ActionCommand
+) -> bool:
+    """An attempt to change a concluded case is refused, and reported as a fact (事中监察).
+
+    Runs in its own transaction after the refusal; writes nothing to the case or its records.
+    """
+    case = session.get(Case, case_id)
+    if case is None or not can_see(actor, case) or case.state not in TERMINAL:
+        return False
+    now = deps.now()
+    clock = stored_clock(deps, case, now)
+    event = {
+        "action": "change_after_conclusion",
+        "attempted": command.action,
+        "at": now.isoformat(),
+        "actor_id": actor.user_id,
+        "actor_role": actor.role,
+    }
+    emit_fact(
+        session,
+        kind="case.change_after_conclusion",
+        payload={"event": event, "case": snapshot(deps, case, clock)},
+        now=now,
+        case_id=case.id,
+    )
+    return True

@@ -1,4 +1,9 @@
-"""The case's clock and the self-contained snapshot that goes with every fact."""
+"""The case's clock and the self-contained snapshot that goes with every fact.
+
+The row keeps the clock's inputs (`clock_events`) and the case's counters, derived from the
+records on every action, so that a sweep can recompute the clock for any moment and judge the
+case without reading its records. Replay from the records must give the same values (tested).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 from approval_core.cases.models import Case
 from approval_core.cases.replay import Replayed, replay
-from approval_core.clock.schemas import ClockResult
+from approval_core.clock.schemas import ClockEvent, ClockResult
 from approval_core.clock.service import compute_clock
 from approval_core.context import CoreDeps
 from approval_core.records.models import CaseRecord
@@ -22,6 +27,26 @@ def clock_of(
     replayed = replay(records, as_of)
     policy = deps.catalogue.clock_policy(item_code)
     return replayed, compute_clock(replayed.events, policy, deps.calendar, as_of)
+
+
+def event_to_json(event: ClockEvent) -> dict[str, Any]:
+    data = {k: getattr(event, k) for k in event.__dataclass_fields__}
+    data["at"] = event.at.isoformat()
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def event_from_json(data: dict[str, Any]) -> ClockEvent:
+    return ClockEvent(**{**data, "at": datetime.fromisoformat(data["at"])})
+
+
+def stored_clock(deps: CoreDeps, case: Case | Any, as_of: datetime) -> ClockResult:
+    """The clock as of `as_of` from the inputs kept on the row (no records read).
+
+    `case` may be a Case or a row of its columns (the sweep reads columns, not objects).
+    """
+    events = [event_from_json(e) for e in case.clock_events]
+    policy = deps.catalogue.clock_policy(case.item_code)
+    return compute_clock(events, policy, deps.calendar, as_of)
 
 
 def store_clock(case: Case, clock: ClockResult) -> None:
@@ -38,12 +63,13 @@ def store_clock(case: Case, clock: ClockResult) -> None:
     case.clock_computed_at = clock.as_of
 
 
-def _counts(records: Sequence[CaseRecord]) -> dict[str, Any]:
+def counters_of(records: Sequence[CaseRecord]) -> dict[str, Any]:
+    """What rules need to know about the history: counts of steps, fees charged."""
     actions = [r.action for r in records]
     fees = [r.payload for r in records if r.action == "charge_fee"]
     return {
         "supplement_requests": actions.count("request_supplement"),
-        "supplement_requests_before_acceptance": sum(
+        "supplement_notices_before_acceptance": sum(
             1 for r in records if r.action == "request_supplement" and r.from_state == "registered"
         ),
         "extension_requests": actions.count("extend"),
@@ -51,14 +77,19 @@ def _counts(records: Sequence[CaseRecord]) -> dict[str, Any]:
         "returns": actions.count("return"),
         "stops": actions.count("stop"),
         "reviews": actions.count("review"),
-        "fees": [{"amount": f.get("amount"), "fee_code": f.get("fee_code")} for f in fees],
         "fee_total": str(sum((Decimal(str(f.get("amount") or 0)) for f in fees), Decimal(0))),
     }
 
 
-def snapshot(
-    deps: CoreDeps, case: Case, records: Sequence[CaseRecord], clock: ClockResult
-) -> dict[str, Any]:
+def refresh_derived(case: Case, records: Sequence[CaseRecord]) -> Replayed:
+    """Recompute the row's clock inputs and counters from the records."""
+    replayed = replay(records)
+    case.clock_events = [event_to_json(e) for e in replayed.events]
+    case.counters = counters_of(records)
+    return replayed
+
+
+def snapshot(deps: CoreDeps, case: Case | Any, clock: ClockResult) -> dict[str, Any]:
     """Everything rules need about the case, so a fact never needs the DB to be judged."""
     item = deps.catalogue.get(case.item_code)
     mandatory = [m.code for m in item.materials if m.mandatory]
@@ -78,7 +109,7 @@ def snapshot(
         "decision": case.decision,
         "materials": list(case.materials),
         "missing_materials": [code for code in mandatory if code not in have],
-        "record_count": len(records),
-        **_counts(records),
+        "record_count": case.record_count,
+        **case.counters,
         "clock": clock.as_dict(),
     }

@@ -1,11 +1,10 @@
-"""The approval catalogue (审批事项目录): items, categories, departments and clock rules."""
+"""The approval catalogue (审批事项目录): items, categories, departments, clock rules and fees."""
 
+from approval_core.catalogue.fees import Fee, FeeCharge, ItemFee
 from approval_core.catalogue.schemas import (
     Category,
     ClockSettings,
     Department,
-    Fee,
-    FeeCharge,
     Item,
     LegalBasis,
     Material,
@@ -22,6 +21,7 @@ __all__ = [
     "Fee",
     "FeeCharge",
     "Item",
+    "ItemFee",
     "LegalBasis",
     "Material",
     "Step",

@@ -3,13 +3,13 @@
 Structure and single-record rules live here; rules that need the whole catalogue (duplicate codes,
 references, step limits against defaults) are checked by `service.load_catalogue`. Models are
 strict (no "30" for 30, no 1 for true) and refuse unknown keys, so a typo never passes silently.
+The fee standards (rules/fees.yaml) have their own module, `catalogue.fees`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import time
-from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -118,38 +118,6 @@ class Step(RuleModel):
     limit: WorkingDays | None = None
 
 
-class FeeCharge(RuleModel):
-    """One fee of the fee standard (收费标准) an item may charge."""
-
-    code: MaterialCode
-    name_zh: Text
-    name_en: Text
-    amount_yuan: Decimal = Field(gt=0, strict=False)
-    basis: Annotated[list[LegalBasis], Field(min_length=1)]
-
-
-class Fee(RuleModel):
-    """The fee standard: free (no charges) or the list of charges, with the basis either way."""
-
-    free: bool
-    basis: Annotated[list[LegalBasis], Field(min_length=1)]
-    charges: list[FeeCharge] = []
-    note_zh: Text | None = None
-    note_en: Text | None = None
-
-    @model_validator(mode="after")
-    def _charges_match_free(self) -> Self:
-        if self.free and self.charges:
-            raise RuleViolation.one(
-                ("charges",), "不收费事项不能列出收费项目", "a free item cannot list charges"
-            )
-        if not self.free and not self.charges:
-            raise RuleViolation.one(
-                ("charges",), "收费事项必须列出收费项目", "a charged item must list its charges"
-            )
-        return self
-
-
 class Item(RuleModel):
     """One entry of the catalogue (事项) with everything its public disclosure needs."""
 
@@ -173,7 +141,6 @@ class Item(RuleModel):
     max_extension_days: OptionalDays | None = None
     materials: Annotated[list[Material], Field(min_length=1)]
     flow: Annotated[list[Step], Field(min_length=len(REQUIRED_STEPS))]
-    fee: Fee
     contact_phone: Phone
     supervision_phone: Phone
 
@@ -187,8 +154,8 @@ class Item(RuleModel):
         problems = [
             *self._promised_problems(),
             *self._window_problems(),
-            *_duplicates("materials", [m.code for m in self.materials]),
-            *_duplicates("flow", [s.code for s in self.flow]),
+            *duplicates("materials", [m.code for m in self.materials]),
+            *duplicates("flow", [s.code for s in self.flow]),
             *self._flow_problems(),
         ]
         if problems:
@@ -300,7 +267,7 @@ class TimelinessClock(BaseModel):
     clock: ClockSettings
 
 
-def _duplicates(section: str, codes: Sequence[str]) -> list[Problem]:
+def duplicates(section: str, codes: Sequence[str]) -> list[Problem]:
     """A problem at each repeated code of a list, naming the position of the first one."""
     first: dict[str, int] = {}
     problems: list[Problem] = []

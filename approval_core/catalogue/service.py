@@ -1,8 +1,10 @@
-"""The approval catalogue: load and check rules/items.yaml + rules/timeliness.yaml, answer lookups.
+"""The approval catalogue: load and check rules/items.yaml, timeliness.yaml and fees.yaml.
 
-`load_catalogue` reads both files, reports every problem it finds at once (`ConfigError`, each
-message "file:line:column: 中文 / English"), and returns an immutable `Catalogue`. Its `version`
-changes whenever either file's bytes change, so records can name the rules they were made under.
+`load_catalogue` reads the three files, reports every problem it finds at once (`ConfigError`,
+each message "file:line:column: 中文 / English"), and returns an immutable `Catalogue`. Its
+`version` changes whenever a file's bytes change, so records can name the rules they were made
+under. Of timeliness.yaml it reads `clock:` only, of fees.yaml `fees:` only (the fee standards);
+their other sections are the rulebook's (supervisor/rulebook).
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from approval_core.catalogue.fees import (
+    FEES_FILE,
+    Fee,
+    FeeCharge,
+    FeesFile,
+    fee_reference_problems,
+    public_fee,
+)
 from approval_core.catalogue.schemas import (
     Category,
     ClockSettings,
@@ -51,7 +61,8 @@ class Catalogue:
     departments: Mapping[str, Department]
     stop_types: Mapping[str, StopType]
     clock: ClockSettings
-    version: str  # sha256 prefix of the two files' bytes
+    fees: Mapping[str, Fee]  # item code -> fee standard (rules/fees.yaml)
+    version: str  # sha256 prefix of the three files' bytes
 
     def get(self, code: str) -> Item:
         """The item `code`, or `NotFound` (field "item")."""
@@ -63,6 +74,19 @@ class Catalogue:
                 detail_zh=f"审批事项 {code} 不存在",
                 field="item",
             ) from None
+
+    def fee(self, code: str) -> Fee:
+        """The fee standard of item `code`, or `NotFound` (field "item")."""
+        return self.fees[self.get(code).code]
+
+    def is_free(self, code: str) -> bool:
+        """Whether item `code` is free by law (行政许可法第五十八条); `NotFound` if unknown."""
+        return self.fee(code).free
+
+    def fee_standard(self, code: str, fee_code: str) -> FeeCharge | None:
+        """The charge `fee_code` of item `code`'s fee standard, None when the standard has no
+        such charge (收费目录外); `NotFound` if the item is unknown."""
+        return self.fee(code).charge(fee_code)
 
     def items_in(self, category: str) -> list[Item]:
         return [item for item in self.items.values() if item.category == category]
@@ -127,7 +151,7 @@ class Catalogue:
                 "max_extension_days": self.max_extension_days(item),
                 "basis": [b.model_dump(mode="json") for b in item.limit_basis],
             },
-            "fee": item.fee.model_dump(mode="json"),
+            "fee": public_fee(self.fee(code)),
             "department": department.model_dump(mode="json"),
             "contact_phone": item.contact_phone,
             "supervision_phone": item.supervision_phone,
@@ -140,16 +164,21 @@ def load_catalogue(rules_dir: Path) -> Catalogue:
     problems: list[str] = []
     items_doc = _read(rules_dir / ITEMS_FILE, problems)
     clock_doc = _read(rules_dir / TIMELINESS_FILE, problems)
+    fees_doc = _read(rules_dir / FEES_FILE, problems)
     items_file = _validate(items_doc, ItemsFile, problems)
     clock_file = _validate(clock_doc, TimelinessClock, problems)
+    fees_file = _validate(fees_doc, FeesFile, problems)
     if items_doc is not None:
         problems += [items_doc.format(p) for p in _reference_problems(items_doc)]
+        if fees_doc is not None:
+            codes = [r["code"] for _, r in _entries(items_doc.data, ("items",)) if "code" in r]
+            problems += [fees_doc.format(p) for p in fee_reference_problems(fees_doc, codes)]
     if clock_doc is not None:
         stops = _duplicate_codes(clock_doc, ("clock", "clock_stops"))
         problems += [clock_doc.format(p) for p in stops]
     if items_doc is not None and items_file is not None and clock_file is not None:
         problems += [items_doc.format(p) for p in _step_problems(items_file, clock_file.clock)]
-    if problems or items_file is None or clock_file is None:
+    if problems or items_file is None or clock_file is None or fees_file is None:
         raise ConfigError(sort_messages(problems))
     return Catalogue(
         items=_by_code(items_file.items),
@@ -157,6 +186,7 @@ def load_catalogue(rules_dir: Path) -> Catalogue:
         departments=_by_code(items_file.departments),
         stop_types=_by_code(clock_file.clock.clock_stops),
         clock=clock_file.clock,
+        fees=MappingProxyType({entry.item: entry for entry in fees_file.fees}),
         version=_version(rules_dir),
     )
 
@@ -186,7 +216,7 @@ def _by_code(records: list[_CodedT]) -> Mapping[str, _CodedT]:
 
 def _version(rules_dir: Path) -> str:
     digest = hashlib.sha256()
-    for name in (ITEMS_FILE, TIMELINESS_FILE):
+    for name in (ITEMS_FILE, TIMELINESS_FILE, FEES_FILE):
         data = (rules_dir / name).read_bytes()
         digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)

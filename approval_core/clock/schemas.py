@@ -115,15 +115,68 @@ class ClockResult:
     notes: tuple[str, ...] = ()  # e.g. why an extension was not applied
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (ISO dates)."""
+        """JSON-ready form (ISO dates). Written out by hand: it runs for every judged case."""
+        out = {name: getattr(self, name) for name in _SCALARS}
+        for name in (
+            "as_of",
+            "started_on",
+            "due_date",
+            "received_on",
+            "acceptance_due_date",
+            "overdue_at",
+        ):
+            value = getattr(self, name)
+            out[name] = value.isoformat() if value is not None else None
+        promised, step = self.promised, self.step
+        out["promised"] = (
+            None
+            if promised is None
+            else {
+                "limit": promised.limit,
+                "remaining": promised.remaining,
+                "overdue": promised.overdue,
+                "due_date": promised.due_date.isoformat() if promised.due_date else None,
+            }
+        )
+        out["step"] = (
+            None
+            if step is None
+            else {
+                "name": step.name,
+                "started_on": step.started_on.isoformat(),
+                "elapsed": step.elapsed,
+                "limit": step.limit,
+                "over": step.over,
+            }
+        )
+        out["segments"] = [
+            {
+                "kind": g.kind,
+                "start": g.start.isoformat(),
+                "end": g.end.isoformat() if g.end else None,
+                "counted_days": g.counted_days,
+                "stop_type": g.stop_type,
+                "legal_basis": g.legal_basis,
+                "expected_days": g.expected_days,
+            }
+            for g in self.segments
+        ]
+        out["notes"] = list(self.notes)
+        out["provisional_years"] = list(self.provisional_years)
+        return out
 
-        def conv(value: Any) -> Any:
-            if isinstance(value, date | datetime):
-                return value.isoformat()
-            if isinstance(value, tuple | list):
-                return [conv(v) for v in value]
-            if hasattr(value, "__dataclass_fields__"):
-                return {k: conv(getattr(value, k)) for k in value.__dataclass_fields__}
-            return value
 
-        return {k: conv(getattr(self, k)) for k in self.__dataclass_fields__}
+_SCALARS = (
+    "phase",
+    "limit",
+    "extension",
+    "elapsed",
+    "remaining",
+    "overdue",
+    "stopped",
+    "deemed_accepted",
+    "running",
+    "calendar_version",
+    "provisional",
+    "stop_type",
+)

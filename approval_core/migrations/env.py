@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-import approval_core.models  # noqa: F401  (registers every table)
+import approval_core.models  # noqa: F401  (registers the core tables)
 from approval_core.db import Base, make_engine
 
 config = context.config
+# The supervisor's tables register on the same metadata when its models are imported (as the
+# autogenerate command and the tests do); the core itself never imports the supervisor.
 target_metadata = Base.metadata
 
 

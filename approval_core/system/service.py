@@ -9,12 +9,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
-from approval_core.cases.snapshot import clock_of, snapshot, store_clock
+from approval_core.cases.snapshot import snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockResult
 from approval_core.context import CoreDeps
 from approval_core.outbox.service import emit_fact
-from approval_core.records.service import records_of
 from approval_core.system.models import SystemAlert
 from approval_core.timeutil import legal_date
 
@@ -89,8 +88,7 @@ def recompute_clocks(session: Session, deps: CoreDeps) -> dict[str, Any]:
     )
     changed = 0
     for case in session.scalars(stmt):
-        records = records_of(session, case.id)
-        _, clock = clock_of(deps, case.item_code, records, now)
+        clock = stored_clock(deps, case, now)
         before = (case.clock_due_date, case.clock_provisional)
         store_clock(case, clock)
         if clock.provisional:
@@ -104,7 +102,7 @@ def recompute_clocks(session: Session, deps: CoreDeps) -> dict[str, Any]:
             now=now,
             payload={
                 "event": {"action": "clock_recomputed", "at": now.isoformat()},
-                "case": snapshot(deps, case, records, clock),
+                "case": snapshot(deps, case, clock),
             },
         )
     _resolve_entered_years(session, deps, now)

@@ -10,12 +10,12 @@ RULES = REPO / "rules"
 
 
 class RulesCopy:
-    """A copy of rules/items.yaml and rules/timeliness.yaml under tmp_path/rules, to break."""
+    """A copy of rules/items.yaml, timeliness.yaml and fees.yaml under tmp_path/rules, to break."""
 
     def __init__(self, root: Path) -> None:
         self.dir = root / "rules"
         self.dir.mkdir()
-        for name in ("items.yaml", "timeliness.yaml"):
+        for name in ("items.yaml", "timeliness.yaml", "fees.yaml"):
             shutil.copy(RULES / name, self.dir / name)
 
     def path(self, name: str) -> Path:

@@ -10,8 +10,10 @@ from tests.catalogue.support import RulesCopy
 
 ITEMS = "rules/items.yaml"
 TIMELINESS = "rules/timeliness.yaml"
+FEES = "rules/fees.yaml"
 LAWYER = "- code: LAWYER-PRACTICE"
-ARBITRATION = "- code: ARBITRATION-ESTABLISH"
+ARB = "ARBITRATION-ESTABLISH"
+ARBITRATION = f"- code: {ARB}"
 
 
 def problems(rules: RulesCopy) -> list[str]:
@@ -108,9 +110,14 @@ def test_unknown_category_and_department(rules: RulesCopy) -> None:
 def test_duplicate_item_codes(rules: RulesCopy) -> None:
     first = rules.line_of("items.yaml", LAWYER)
     line = rules.replace("items.yaml", "- code: LAWFIRM-ESTABLISH", LAWYER)
+    fee = rules.line_of("fees.yaml", "- item: LAWFIRM-ESTABLISH")
     assert problems(rules) == [
+        # Its fee entry now names an item that no longer exists.
+        f"{FEES}:{fee}:5: 字段 item 引用了不存在的事项 LAWFIRM-ESTABLISH，"
+        "是否应为 NOTARY-OFFICE-ESTABLISH？ / field item refers to unknown item "
+        "LAWFIRM-ESTABLISH; did you mean NOTARY-OFFICE-ESTABLISH?",
         f"{ITEMS}:{line}:5: 代码 LAWYER-PRACTICE 重复（首次出现在第 {first} 行） "
-        f"/ duplicate code LAWYER-PRACTICE (first at line {first})"
+        f"/ duplicate code LAWYER-PRACTICE (first at line {first})",
     ]
 
 
@@ -154,7 +161,6 @@ def test_supplement_stop_is_required(rules: RulesCopy) -> None:
             "    supervision_phone: 监督电话",
             "字段 supervision_phone 须为 区号-号码（如 0791-86000000）",
         ),
-        ("      note_zh: 不收费\n", "      note_zh: ' '\n", "字段 note_zh 不能为空"),
         (
             "    kind: licence",
             "    kind: permit",
@@ -206,22 +212,6 @@ def test_a_flow_without_review(rules: RulesCopy) -> None:
     ]
 
 
-def test_free_fee_with_charges(rules: RulesCopy) -> None:
-    charge = (
-        "      charges:\n"
-        "        - code: CERT\n          name_zh: 工本费\n          name_en: Certificate fee\n"
-        "          amount_yuan: 10\n          basis:\n"
-        "            - statute: 某文件\n              statute_en: Some notice\n"
-        "              article: 第一条\n              article_en: Art. 1\n"
-    )
-    line = rules.replace(
-        "items.yaml", "      note_zh: 不收费\n", charge + "      note_zh: 不收费\n", after=LAWYER
-    )
-    assert problems(rules) == [
-        f"{ITEMS}:{line}:7: 不收费事项不能列出收费项目 / a free item cannot list charges"
-    ]
-
-
 def test_an_unquoted_cutoff_is_refused(rules: RulesCopy) -> None:
     line = rules.replace("timeliness.yaml", "cutoff: null", "cutoff: 17:30")
     assert problems(rules) == [
@@ -256,7 +246,8 @@ def test_a_missing_file(rules: RulesCopy) -> None:
 def test_every_problem_of_both_files_is_reported_in_file_order(rules: RulesCopy) -> None:
     limit = rules.replace("items.yaml", "    limit: 30", "    limit: -1", after=LAWYER)
     cat = rules.replace("items.yaml", "category: NOTARY\n", "category: NOTARI\n")
-    typo = rules.replace("items.yaml", "    fee:", "    fees:", after=ARBITRATION)
+    typo = rules.replace("items.yaml", "    kind: licence", "    kinds: licence", after=ARBITRATION)
+    fee = rules.replace("fees.yaml", "free: true", "free: yes please", after=f"item: {ARB}")
     stop = rules.replace(
         "timeliness.yaml",
         "      excludes_time: true",
@@ -268,15 +259,17 @@ def test_every_problem_of_both_files_is_reported_in_file_order(rules: RulesCopy)
     )
     found = problems(rules)
     assert [m.split(": ")[0] for m in found] == [
+        f"{FEES}:{fee}:5",
         f"{ITEMS}:{limit}:5",
         f"{ITEMS}:{cat}:5",
-        f"{ITEMS}:{rules.line_of('items.yaml', ARBITRATION)}:5",  # fee missing
-        f"{ITEMS}:{typo}:5",  # fees unknown, did you mean fee
+        f"{ITEMS}:{rules.line_of('items.yaml', ARBITRATION)}:5",  # kind missing
+        f"{ITEMS}:{typo}:5",  # kinds unknown, did you mean kind
         f"{TIMELINESS}:{window}:3",
         f"{TIMELINESS}:{stop}:7",
     ]
-    assert "did you mean fee?" in found[3]
-    assert "字段 default_acceptance_window 不能为负数" in found[4]
+    assert "字段 free 必须是 true 或 false" in found[0]
+    assert "did you mean kind?" in found[4]
+    assert "字段 default_acceptance_window 不能为负数" in found[5]
 
 
 def test_no_acceptance_window_needs_the_limit_from_receipt(rules: RulesCopy) -> None:

@@ -192,9 +192,10 @@ def test_version_is_stable_and_follows_the_bytes(catalogue: Catalogue, rules: Ru
     assert load_catalogue(rules.dir).version != catalogue.version
 
 
-def test_other_sections_of_timeliness_are_left_to_their_owners(rules: RulesCopy) -> None:
-    with rules.path("timeliness.yaml").open("a", encoding="utf-8") as out:
-        out.write("supervision:\n  warning_remaining_days: 3\n")
+def test_rule_sections_are_left_to_the_rulebook(rules: RulesCopy) -> None:
+    # supervision: of timeliness.yaml and rules: of fees.yaml belong to supervisor/rulebook.
+    rules.replace("timeliness.yaml", "warning_days: 3", "warning_dayz: three")
+    rules.replace("fees.yaml", "level: anomaly", "level: severe")
     assert len(load_catalogue(rules.dir).items) == 12
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -104,6 +105,24 @@ def test_syntax_errors_give_the_position() -> None:
 def test_merge_keys_and_aliases() -> None:
     doc = parse_yaml("base: &b {x: 1}\nitem:\n  <<: *b\n  y: 2\n", "t.yaml")
     assert doc.data["item"] == {"x": 1, "y": 2}
+
+
+def test_a_date_yaml_cannot_build_stays_as_written() -> None:
+    class Dated(Strict):
+        day: date
+        note: str
+
+    doc = parse_yaml("day: 2027-02-30\nnote: &n 2027-13-01\nagain: *n\n2027-02-31: x\n", "t.yaml")
+    assert doc.data == {
+        "day": "2027-02-30",
+        "note": "2027-13-01",
+        "again": "2027-13-01",
+        "2027-02-31": "x",
+    }
+    assert parse_yaml("day: 2027-02-28\n", "t.yaml").data == {"day": date(2027, 2, 28)}
+    assert check(parse_yaml("day: 2027-02-30\nnote: 2027-13-01\n", "t.yaml"), Dated)[1] == [
+        "t.yaml:1:1: 字段 day 必须是日期（YYYY-MM-DD） / field day must be a date (YYYY-MM-DD)"
+    ]
 
 
 def test_a_recursive_alias_is_refused() -> None:

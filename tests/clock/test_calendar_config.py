@@ -76,97 +76,133 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "where", "what"),
+    ("text", "expected"),
     [
         pytest.param(
             "years:\n  2027:\n    source: x\n    workdays: [2027-02-30]\n",
-            ":4:16:",
-            "bad date",
+            ":4:16: 字段 workdays[0] 的日期 2027-02-30 不存在 "
+            "/ field workdays[0]: there is no date 2027-02-30",
             id="bad-date",
         ),
         pytest.param(
+            "years:\n  2027:\n    source: x\n    workdays: [2027-01-30 10:00]\n",
+            ":4:16: 字段 workdays[0] 必须是日期（YYYY-MM-DD） "
+            "/ field workdays[0] must be a date (YYYY-MM-DD)",
+            id="date-with-time",
+        ),
+        pytest.param(
             "overrides:\n  - {date: 2027-01-09, kind: rest, reason: x}\n",
-            ":2:30:",
-            "unknown kind 'rest'",
+            ":2:24: 字段 kind 必须是以下之一：'holiday' or 'workday' "
+            "/ field kind must be one of: 'holiday' or 'workday'",
             id="unknown-kind",
         ),
         pytest.param(
             "years:\n  2027:\n    source: x\n    holidays:\n"
             "      - {name: 元旦, from: 2027-01-03, to: 2027-01-01}\n",
-            ":5:42:",
-            "from 2027-01-03 is after to 2027-01-01",
+            ":5:38: 起止颠倒：from 2027-01-03 晚于 to 2027-01-01 "
+            "/ from 2027-01-03 is after to 2027-01-01",
             id="from-after-to",
         ),
         pytest.param(
             "years:\n  2027:\n    source: x\n  2027:\n    source: y\n",
-            ":4:3:",
-            "'2027' given twice",
+            ":4:3: 键 2027 重复（首次出现在第 2 行） / duplicate key 2027 (first at line 2)",
             id="year-twice",
         ),
         pytest.param(
             "years:\n  2027:\n    source: x\n    holidays:\n"
             "      - {name: 春节, from: 2027-02-05, to: 2027-02-14}\n"
+            "      - {name: 调整, from: 2027-02-14, to: 2027-02-15}\n",
+            ":6:9: 放假日 2027-02-14 已在 2027 年春节的放假区间内 "
+            "/ rest day 2027-02-14 is already in holiday 春节 (2027)",
+            id="date-in-two-spans",
+        ),
+        pytest.param(
+            "years:\n  2026:\n    source: x\n    holidays:\n"
+            "      - {name: 元旦, from: 2026-12-31, to: 2027-01-02}\n"
+            "  2027:\n    source: y\n    holidays:\n      - {name: 元旦, from: 2027-01-01}\n",
+            ":9:9: 放假日 2027-01-01 已在 2026 年元旦的放假区间内 "
+            "/ rest day 2027-01-01 is already in holiday 元旦 (2026)",
+            id="date-in-spans-of-two-years",
+        ),
+        pytest.param(
+            "years:\n  2027:\n    source: x\n    holidays:\n"
+            "      - {name: 春节, from: 2027-02-05, to: 2027-02-14}\n"
             "    workdays: [2027-02-13]\n",
-            ":6:16:",
-            "workday 2027-02-13 is also a holiday (line 5)",
+            ":6:16: 调休上班日 2027-02-13 已在 2027 年春节的放假区间内 "
+            "/ make-up workday 2027-02-13 is already in holiday 春节 (2027)",
             id="workday-also-holiday",
         ),
         pytest.param(
+            "years:\n  2027:\n    source: x\n    workdays: [2027-01-30, 2027-01-30]\n",
+            ":4:28: 调休上班日 2027-01-30 重复（同 2027 年 workdays[0]） "
+            "/ make-up workday 2027-01-30 listed twice (same as workdays[0] of 2027)",
+            id="workday-twice",
+        ),
+        pytest.param(
             "years:\n  2027:\n    source: x\n    workdays: [2027-02-10]\n",
-            ":4:16:",
-            "is not a Saturday/Sunday",
+            ":4:16: 调休上班日 2027-02-10 应为周六或周日 "
+            "/ make-up workday 2027-02-10 is not a Saturday/Sunday",
             id="workday-on-weekday",
         ),
         pytest.param(
             "years:\n  2027:\n    holidays: []\n",
-            ":3:5:",
-            "needs `source`",
+            ":2:3: 缺少必填字段 source / required field source is missing",
             id="missing-source",
         ),
         pytest.param(
             "years:\n  2027:\n    source: x\n    holiday: []\n",
-            ":4:5:",
-            "unknown field 'holiday'",
+            ":4:5: 未知字段 holiday，是否应为 holidays？ "
+            "/ unknown field holiday; did you mean holidays?",
             id="unknown-field",
         ),
         pytest.param(
             "years:\n  2027:\n    source: x\n    workdays: [2028-06-03]\n",
-            ":4:16:",
-            "outside year 2027",
+            ":4:16: 日期 2028-06-03 不属于 2027 年 / date 2028-06-03 is outside year 2027",
             id="date-outside-year",
         ),
         pytest.param(
+            "years:\n  2027:\n    source: x\n    holidays:\n"
+            "      - {name: 元旦, from: 2027-01-01, to: 2028-02-03}\n",
+            ":5:38: 日期 2028-02-03 不属于 2027 年 / date 2028-02-03 is outside year 2027",
+            id="span-outside-year",
+        ),
+        pytest.param(
             "years:\n  twenty:\n    source: x\n",
-            ":2:3:",
-            "bad year",
+            ":2:3: 键 twenty 必须是整数 / key twenty must be an integer",
             id="bad-year",
         ),
         pytest.param(
+            "years:\n  1800:\n    source: x\n",
+            ":2:3: 键 1800 不能小于 1901 / key 1800 must be at least 1901",
+            id="year-out-of-range",
+        ),
+        pytest.param(
             "overrides:\n  - {date: 2027-01-09, kind: holiday}\n",
-            ":2:5:",
-            "needs reason",
+            ":2:5: 缺少必填字段 reason / required field reason is missing",
             id="override-without-reason",
+        ),
+        pytest.param(
+            "overrides:\n  - {date: 2027-01-09, kind: holiday, reason: ' '}\n",
+            ":2:39: 字段 reason 不能为空 / field reason must not be empty",
+            id="override-with-blank-reason",
         ),
         pytest.param(
             "overrides:\n  - {date: 2027-01-09, kind: holiday, reason: a}\n"
             "  - {date: 2027-01-09, kind: workday, reason: b}\n",
-            ":3:5:",
-            "given twice",
+            ":3:5: 日期 2027-01-09 的更正重复（同 overrides[0]） "
+            "/ override for 2027-01-09 given twice (same as overrides[0])",
             id="override-twice",
         ),
         pytest.param(
             "years:\n  2027:\n    source: [x\n",
-            ":4:1:",
-            "syntax error",
+            ":4:1: YAML 语法错误 / YAML syntax error: while parsing a flow sequence "
+            "expected ',' or ']', but got '<stream end>'",
             id="yaml-syntax",
         ),
     ],
 )
-def test_errors_name_file_line_column(tmp_path: Path, text: str, where: str, what: str) -> None:
-    found = problems(tmp_path, text)
-    assert len(found) == 1, found
-    assert found[0].startswith(str(tmp_path / "calendar.yaml") + where), found
-    assert what in found[0]
+def test_errors_name_file_line_column(tmp_path: Path, text: str, expected: str) -> None:
+    assert problems(tmp_path, text) == [str(tmp_path / "calendar.yaml") + expected]
 
 
 def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
@@ -174,4 +210,20 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         "years:\n  2027:\n    source: x\n    workdays: [2027-13-01, 2027-02-10]\n"
         "overrides:\n  - {date: 2027-01-09, kind: maybe, reason: x}\n"
     )
-    assert len(problems(tmp_path, text)) == 3
+    found = [message.split(": ", 1)[0] for message in problems(tmp_path, text)]
+    where = str(tmp_path / "calendar.yaml")
+    assert found == [f"{where}:4:16", f"{where}:4:28", f"{where}:6:24"]
+
+
+def test_dates_may_be_quoted_and_empty_lists_left_blank() -> None:
+    text = (
+        "years:\n  2027:\n    source: x\n    holidays:\n"
+        "      - {name: 元旦, from: '2027-01-01', to: \"2027-01-02\"}\n"
+        "    workdays:\n"
+        "overrides:\n"
+    )
+    calendar = parse_calendar(text.encode(), "calendar.yaml")
+    assert not calendar.is_provisional_year(2027)
+    assert not calendar.is_workday(date(2027, 1, 1))
+    assert not calendar.is_workday(date(2027, 1, 2))
+    assert calendar.config.overrides == {}

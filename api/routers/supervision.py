@@ -1,0 +1,76 @@
+"""Supervision controls: a sweep as of a moment, rule reloads and the rules in force."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import CurrentActor, Service, require_role, unit_of_work
+from approval_core.errors import InvalidInput
+from supervisor.sweep import reschedule_open_cases, sweep
+
+router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+
+
+@router.post("/sweep")
+def run_sweep(
+    actor: CurrentActor, service: Service, as_of: datetime | None = None
+) -> dict[str, Any]:
+    """Judge every case whose next look has come by `as_of` (default now)."""
+    require_role(actor, "admin")
+    if as_of is not None and as_of.tzinfo is None:
+        raise InvalidInput(
+            "as_of must carry a time zone offset", detail_zh="as_of 必须带时区", field="as_of"
+        )
+    moment = as_of or service.core.now()
+    result = sweep(service.sessions, service.core, service.supervisor, moment)
+    return {
+        "as_of": moment.isoformat(),
+        "judged": result.judged,
+        "matched": result.alerts_matched,
+        "seconds": round(result.seconds, 4),
+    }
+
+
+@router.post("/rules/reload")
+def reload_rules(actor: CurrentActor, service: Service) -> dict[str, Any]:
+    """Reload the rule files: all or nothing; a broken file leaves the rules in force."""
+    require_role(actor, "admin", "policy")
+    before = service.supervisor.ruleset.version
+    status = service.supervisor.reload(service.core.now())
+    if status.ok and status.version != before:
+        with unit_of_work(service) as session:
+            reschedule_open_cases(session, service.core.now())
+    return {**rules_status_view(service), "ok": status.ok, "problems": list(status.problems)}
+
+
+@router.get("/rules")
+def rules_status(actor: CurrentActor, service: Service) -> dict[str, Any]:
+    require_role(actor, "admin", "policy", "supervisor")
+    return rules_status_view(service)
+
+
+def rules_status_view(service: Any) -> dict[str, Any]:
+    sup = service.supervisor
+    status = sup.status
+    return {
+        "version": sup.ruleset.version,
+        "rules": [
+            {
+                "id": r.id,
+                "level": r.level,
+                "title_zh": r.title_zh,
+                "title_en": r.title_en,
+                "source": r.source,
+            }
+            for r in sup.ruleset.rules
+        ],
+        "last_reload_ok": status.ok,
+        "last_reload_at": status.at.isoformat() if status.at else None,
+        "last_problems": list(status.problems),
+        "reloads": status.reloads,
+        "reload_failures": status.failures,
+        "engine_errors": sup.engine_errors,
+    }

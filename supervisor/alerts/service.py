@@ -1,0 +1,147 @@
+"""Alert use cases of people: acknowledge, respond (回告), remove (摘牌); texts and causes.
+
+Every change appends an AlertEvent. Services add and flush; the caller commits. Alerts are
+opened and resolved by the rules in `supervisor/judging.py`.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from approval_core.context import Actor
+from approval_core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
+from supervisor.rulebook.compiled import CompiledRule
+
+SYSTEM = "监察系统 / supervisor"
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, fact: Mapping[str, Any]) -> str:
+    """Fill {field} placeholders from the fact; unknown ones stay as written."""
+    try:
+        return string.Formatter().vformat(template, (), _Missing(fact))
+    except (ValueError, IndexError):
+        return template
+
+
+def cause_of(rule: CompiledRule, fact: Mapping[str, Any], subject: str) -> str:
+    parts = [rule.id, subject]
+    if rule.cause_field:
+        parts.append(str(fact.get(rule.cause_field, "")))
+    return "|".join(parts)
+
+
+def history(
+    session: Session,
+    alert: Alert,
+    action: str,
+    before: str | None,
+    *,
+    at: datetime,
+    actor: Actor | None = None,
+    note: str | None = None,
+    fact_id: int | None = None,
+) -> None:
+    session.add(
+        AlertEvent(
+            alert_id=alert.id,
+            action=action,
+            from_status=before,
+            to_status=alert.status,
+            actor_id=actor.user_id if actor else None,
+            actor_name=actor.name if actor else SYSTEM,
+            at=at,
+            note=note,
+            fact_id=fact_id,
+            ruleset_version=alert.ruleset_version,
+        )
+    )
+
+
+def get_alert(session: Session, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}", detail_zh="告警不存在", field="alert_id")
+    return alert
+
+
+def _may_see(actor: Actor, alert: Alert) -> bool:
+    if actor.role in ("admin", "supervisor", "policy"):
+        return True
+    return actor.department is not None and actor.department == alert.department_code
+
+
+def scoped_alert(session: Session, actor: Actor, alert_id: int) -> Alert:
+    alert = get_alert(session, alert_id)
+    if not _may_see(actor, alert):
+        raise NotFound(f"no alert {alert_id}", detail_zh="告警不存在", field="alert_id")
+    return alert
+
+
+def acknowledge(session: Session, actor: Actor, alert_id: int, now: datetime) -> Alert:
+    """已阅: the responsible side has read it."""
+    alert = scoped_alert(session, actor, alert_id)
+    if alert.status != "open":
+        raise IllegalTransition(
+            f"only an open alert can be acknowledged (it is {alert.status})",
+            detail_zh="只有未读的告警可以确认已阅",
+            field="alert_id",
+        )
+    alert.status, alert.acknowledged_at, alert.acknowledged_by = "acknowledged", now, actor.user_id
+    alert.updated_at = now
+    history(session, alert, "acknowledge", "open", at=now, actor=actor)
+    return alert
+
+
+def respond(session: Session, actor: Actor, alert_id: int, text: str, now: datetime) -> Alert:
+    """回告: the unit's written response to a card."""
+    alert = scoped_alert(session, actor, alert_id)
+    if not text.strip():
+        raise InvalidInput("a response needs text", detail_zh="回告内容不能为空", field="response")
+    if alert.status not in ("open", "acknowledged"):
+        raise IllegalTransition(
+            f"cannot respond to an alert that is {alert.status}",
+            detail_zh="该告警当前不能回告",
+            field="alert_id",
+        )
+    before = alert.status
+    alert.status, alert.responded_at, alert.responded_by = "responded", now, actor.user_id
+    alert.response = text.strip()
+    alert.updated_at = now
+    history(session, alert, "respond", before, at=now, actor=actor, note=alert.response)
+    return alert
+
+
+def remove(session: Session, actor: Actor, alert_id: int, reason: str, now: datetime) -> Alert:
+    """摘牌: a supervisor removes a card (or any alert), with a reason."""
+    if actor.role not in ("supervisor", "admin"):
+        raise Forbidden(
+            "only a supervisor may remove an alert",
+            detail_zh="只有监察人员可以摘牌",
+            field="alert_id",
+        )
+    alert = get_alert(session, alert_id)
+    if not reason.strip():
+        raise InvalidInput("removal needs a reason", detail_zh="摘牌必须说明理由", field="reason")
+    if alert.status not in ACTIVE:
+        raise IllegalTransition(
+            f"cannot remove an alert that is {alert.status}",
+            detail_zh="该告警已摘牌或已消除",
+            field="alert_id",
+        )
+    before = alert.status
+    alert.status, alert.removed_at, alert.removed_by = "removed", now, actor.user_id
+    alert.removal_reason = reason.strip()
+    alert.updated_at = now
+    history(session, alert, "remove", before, at=now, actor=actor, note=alert.removal_reason)
+    return alert

@@ -1,0 +1,134 @@
+"""Build flat facts (see supervisor/fields.py) from the core's fact payloads and the catalogue.
+
+Everything that needs the calendar, the fee tables or the catalogue is computed here, in
+Python; the rules only compare the resulting fields. Fields whose value is unknown are left
+out (a comparison on a missing field is false).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from approval_core.catalogue.service import Catalogue
+
+# Public-disclosure elements each item must publish (事前监察, DOMAIN.md section 4).
+DISCLOSURE_FIELDS = (
+    "legal_basis",
+    "materials",
+    "flow",
+    "time_limits",
+    "fee",
+    "department",
+    "contact_phone",
+    "supervision_phone",
+)
+
+
+def _clock_fields(clock: Mapping[str, Any]) -> dict[str, Any]:
+    out = {
+        k: clock[k]
+        for k in (
+            "limit",
+            "extension",
+            "elapsed",
+            "remaining",
+            "overdue",
+            "stopped",
+            "running",
+            "deemed_accepted",
+            "provisional",
+        )
+        if clock.get(k) is not None
+    }
+    promised = clock.get("promised") or {}
+    if promised:
+        out["promised_remaining"] = promised["remaining"]
+        out["promised_overdue"] = promised["overdue"]
+    step = clock.get("step") or {}
+    if step:
+        out["step_elapsed"] = step["elapsed"]
+        out["step_limit"] = step["limit"] or 0
+        out["step_over"] = step["over"]
+    return out
+
+
+def _amount(value: Any) -> float | None:
+    try:
+        return float(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _fee_fields(catalogue: Catalogue, item: str, event: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"fee_item_free": catalogue.is_free(item)}
+    amount = _amount(event.get("amount"))
+    if amount is not None:
+        out["fee_amount"] = amount
+    code = event.get("fee_code")
+    standard = catalogue.fee_standard(item, code) if code else None
+    out["fee_in_catalogue"] = standard is not None
+    if code:
+        out["fee_code"] = code
+    if standard is not None:
+        out["fee_standard"] = float(standard.amount_yuan)
+    return out
+
+
+def case_fact(
+    catalogue: Catalogue, payload: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The flat fact of a case event: {"event": {...}, "case": snapshot} -> fields."""
+    event, case = payload["event"], payload["case"]
+    item = case["item"]
+    fact: dict[str, Any] = {
+        "subject": "case",
+        "event": event["action"],
+        "item": item,
+        "category": case["category"],
+        "department": case["department"],
+        "state": case["state"],
+        "step": case["step"],
+        "missing_materials": list(case.get("missing_materials", [])),
+        "missing_materials_count": len(case.get("missing_materials", [])),
+        "supplement_notices_before_acceptance": case.get("supplement_notices_before_acceptance", 0),
+        "reviews": case.get("reviews", 0),
+        "extensions_approved": case.get("extensions_approved", 0),
+        "reason_given": bool(event.get("reason")),
+        "legal_basis_given": bool(event.get("legal_basis")),
+        "same_handler_reviewer": case.get("handler_id") is not None
+        and case.get("handler_id") == case.get("reviewer_id"),
+        "max_extension_days": catalogue.max_extension_days(catalogue.get(item)),
+        **_clock_fields(case["clock"]),
+    }
+    if event.get("actor_role"):
+        fact["actor_role"] = event["actor_role"]
+    if case.get("decision"):
+        fact["decision"] = case["decision"]
+    if case.get("stop_type"):
+        fact["stop_type"] = case["stop_type"]
+    if event["action"] == "approve_extension":
+        fact["extension_days"] = int(event.get("days") or 0)
+        fact["extension_by_head"] = event.get("actor_role") == "head"
+        fact["extension_after_deadline"] = bool(event.get("after_deadline"))
+    if event["action"] == "charge_fee":
+        fact.update(_fee_fields(catalogue, item, event))
+    fact.update(extra or {})
+    return fact
+
+
+def item_fact(catalogue: Catalogue, code: str) -> dict[str, Any]:
+    """The flat fact of a catalogue item's public disclosure (事前监察)."""
+    view = catalogue.public_view(code)
+    item = catalogue.get(code)
+    missing = [name for name in DISCLOSURE_FIELDS if not view.get(name)]
+    return {
+        "subject": "item",
+        "event": "disclosure_check",
+        "item": code,
+        "category": item.category,
+        "department": item.department,
+        "disclosure_missing": missing,
+        "disclosure_missing_count": len(missing),
+    }

@@ -1,0 +1,157 @@
+"""The typed catalogue of fact fields: the only names a rule condition may use.
+
+A fact is flat: the event that happened plus the derived figures of the case (or of a catalogue
+item, for disclosure checks). Everything that needs a calendar, a fee table or the database is
+computed in Python before the rules see the fact; rules only compare these fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FieldType = Literal["int", "number", "bool", "str", "list"]
+
+
+@dataclass(frozen=True)
+class FactField:
+    name: str
+    type: FieldType
+    zh: str
+    en: str
+    # Inclusive bounds a literal compared with this field must respect (thresholds in range).
+    minimum: float | None = None
+    maximum: float | None = None
+    # Known values for a str field (None: any text; "@items"/"@departments": the catalogue's).
+    choices: tuple[str, ...] | str | None = None
+
+
+_ACTIONS = (
+    "submit",
+    "register",
+    "accept",
+    "reject",
+    "request_supplement",
+    "supplement_received",
+    "assign",
+    "handle",
+    "review",
+    "stop",
+    "resume",
+    "extend",
+    "approve_extension",
+    "return",
+    "conclude",
+    "withdraw",
+    "charge_fee",
+    "sweep",
+    "clock_recomputed",
+    "change_after_conclusion",
+    "disclosure_check",
+)
+_STATES = (
+    "submitted",
+    "registered",
+    "supplementing",
+    "accepted",
+    "handling",
+    "reviewing",
+    "reviewed",
+    "suspended",
+    "concluded",
+    "rejected",
+    "withdrawn",
+)
+_STEPS = ("register", "accept", "supplement", "assign", "handle", "review", "conclude", "done")
+_DAYS = (-10000.0, 10000.0)
+
+FIELDS: tuple[FactField, ...] = (
+    FactField("subject", "str", "事实对象", "what the fact is about", choices=("case", "item")),
+    FactField("event", "str", "触发事件", "the event that produced the fact", choices=_ACTIONS),
+    FactField("actor_role", "str", "操作人角色", "role of the person who acted"),
+    FactField("item", "str", "事项编码", "catalogue item code", choices="@items"),
+    FactField("category", "str", "事项类别", "catalogue category code"),
+    FactField(
+        "department", "str", "责任部门", "responsible department code", choices="@departments"
+    ),
+    FactField("state", "str", "案件状态", "case state", choices=_STATES),
+    FactField("decision", "str", "办理决定", "decision", choices=("approved", "denied")),
+    FactField("step", "str", "当前环节", "current step", choices=_STEPS),
+    FactField("stop_type", "str", "中止类型", "type of the open clock stop"),
+    FactField("limit", "int", "法定时限（工作日）", "statutory limit (working days)", 0, 1000),
+    FactField(
+        "extension", "int", "有效延期（工作日）", "effective extension (working days)", 0, 1000
+    ),
+    FactField("elapsed", "int", "已用工作日", "working days counted", 0, 10000),
+    FactField(
+        "remaining", "int", "剩余工作日", "working days left (negative when overdue)", *_DAYS
+    ),
+    FactField("overdue", "int", "超期工作日", "working days overdue", 0, 10000),
+    FactField("stopped", "int", "中止（不计时）工作日", "working days excluded by stops", 0, 10000),
+    FactField("running", "bool", "正在计时", "the review clock is running"),
+    FactField("deemed_accepted", "bool", "视为受理", "deemed accepted (Art. 32)"),
+    FactField("provisional", "bool", "临时日历", "depends on a calendar year not entered"),
+    FactField(
+        "promised_remaining", "int", "承诺时限剩余", "working days left on the promise", *_DAYS
+    ),
+    FactField("promised_overdue", "int", "超出承诺时限", "working days past the promise", 0, 10000),
+    FactField(
+        "step_elapsed", "int", "本环节已用工作日", "working days in the current step", 0, 10000
+    ),
+    FactField("step_limit", "int", "本环节时限（0 为无）", "limit of the step (0: none)", 0, 1000),
+    FactField("step_over", "int", "本环节超时工作日", "working days over the step limit", 0, 10000),
+    FactField("missing_materials", "list", "缺少的必要材料", "mandatory materials missing"),
+    FactField(
+        "missing_materials_count", "int", "缺少必要材料数", "mandatory materials missing", 0, 1000
+    ),
+    FactField(
+        "supplement_notices_before_acceptance",
+        "int",
+        "受理前补正通知次数",
+        "supplement notices before acceptance",
+        0,
+        100,
+    ),
+    FactField("reason_given", "bool", "已说明理由", "the event states a reason"),
+    FactField("legal_basis_given", "bool", "已写明法律依据", "the event cites a legal basis"),
+    FactField("reviews", "int", "审核次数", "reviews recorded", 0, 100),
+    FactField(
+        "same_handler_reviewer",
+        "bool",
+        "承办与审核为同一人",
+        "the same person handled and reviewed",
+    ),
+    FactField("extensions_approved", "int", "批准延期次数", "extensions approved", 0, 100),
+    FactField("extension_days", "int", "本次延期天数", "days of this extension", 0, 1000),
+    FactField("max_extension_days", "int", "最长可延期天数", "longest lawful extension", 0, 1000),
+    FactField(
+        "extension_by_head", "bool", "延期经负责人批准", "the extension was approved by a head"
+    ),
+    FactField(
+        "extension_after_deadline",
+        "bool",
+        "期限届满后延期",
+        "the extension was approved after the deadline passed",
+    ),
+    FactField("fee_amount", "number", "本次收费金额（元）", "amount charged (yuan)", 0, 1e9),
+    FactField("fee_code", "str", "收费项目编码", "fee code charged"),
+    FactField("fee_item_free", "bool", "事项依法不收费", "the item is free by law"),
+    FactField(
+        "fee_in_catalogue", "bool", "收费项目在收费目录内", "the fee code is in the catalogue"
+    ),
+    FactField("fee_standard", "number", "收费标准（元）", "standard amount (yuan)", 0, 1e9),
+    FactField(
+        "yellow_unanswered_days",
+        "int",
+        "黄牌未回告工作日",
+        "working days a yellow card has gone without response",
+        0,
+        10000,
+    ),
+    FactField("disclosure_missing", "list", "未公开的要素", "disclosure fields missing"),
+    FactField(
+        "disclosure_missing_count", "int", "未公开要素数", "disclosure fields missing", 0, 100
+    ),
+)
+
+BY_NAME: dict[str, FactField] = {f.name: f for f in FIELDS}

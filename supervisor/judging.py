@@ -1,0 +1,206 @@
+"""Bring alerts in line with what the rules say about a batch of subjects, in few queries.
+
+A `Judge` preloads the alerts of the subjects it will judge and the department heads, decides
+in memory what to open, keep, reopen or resolve, and writes it all in two flushes (alerts, then
+their history rows). One cause never opens two alerts: the cause is the alert's unique key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from approval_core.calendar import WorkCalendar
+from approval_core.timeutil import legal_date
+from approval_core.users.models import User
+from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
+from supervisor.alerts.service import SYSTEM, cause_of, render
+from supervisor.rulebook.compiled import CompiledRule
+from supervisor.runtime import Supervisor
+
+_CHUNK = 500  # ids per IN (...) query
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a fact is about: a case (case_id set) or a catalogue item ("item:CODE")."""
+
+    key: str
+    case_id: str | None
+    handler_id: int | None
+
+
+@dataclass
+class Judge:
+    session: Session
+    sup: Supervisor
+    now: datetime
+    # subject -> cause -> alert (an Alert row, or a SimpleNamespace for one not written yet)
+    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    heads: dict[str, int] = field(default_factory=dict)
+    _new: list[dict[str, Any]] = field(default_factory=list)
+    _history: list[tuple[Any, str, str | None, int | None, str | None]] = field(
+        default_factory=list
+    )
+
+    @classmethod
+    def for_cases(
+        cls, session: Session, sup: Supervisor, now: datetime, case_ids: Sequence[str]
+    ) -> Judge:
+        judge = cls(session, sup, now)
+        for start in range(0, len(case_ids), _CHUNK):
+            chunk = case_ids[start : start + _CHUNK]
+            judge._remember(session.scalars(select(Alert).where(Alert.case_id.in_(chunk))))
+        judge._load_heads()
+        return judge
+
+    @classmethod
+    def for_items(cls, session: Session, sup: Supervisor, now: datetime) -> Judge:
+        judge = cls(session, sup, now)
+        judge._remember(session.scalars(select(Alert).where(Alert.case_id.is_(None))))
+        judge._load_heads()
+        return judge
+
+    def _remember(self, alerts: Iterable[Alert]) -> None:
+        for alert in alerts:
+            subject = alert.cause.split("|")[1]
+            self.alerts.setdefault(subject, {})[alert.cause] = alert
+
+    def _load_heads(self) -> None:
+        rows = self.session.execute(
+            select(User.department_code, func.min(User.id))
+            .where(User.role == "head", User.active.is_(True))
+            .group_by(User.department_code)
+        )
+        self.heads = {dept: uid for dept, uid in rows if dept is not None}
+
+    def open_yellows(self, subject: str) -> list[Any]:
+        return [
+            a
+            for a in self.alerts.get(subject, {}).values()
+            if a.level == "yellow" and a.status in ("open", "acknowledged")
+        ]
+
+    def yellow_opened_dates(self, subject: str) -> list[date]:
+        return [legal_date(a.opened_at) for a in self.open_yellows(subject)]
+
+    def unanswered_days(self, subject: str, calendar: WorkCalendar) -> int:
+        """Working days the oldest unanswered yellow card has waited (opening day not counted)."""
+        opened = self.yellow_opened_dates(subject)
+        if not opened:
+            return 0
+        return calendar.workdays_in(min(opened), legal_date(self.now))
+
+    def apply(
+        self,
+        subject: Subject,
+        fact: Mapping[str, Any],
+        matched: Sequence[str],
+        fact_id: int | None = None,
+    ) -> None:
+        """Open or keep an alert per matched rule; resolve warnings whose cause went."""
+        rules = self.sup.ruleset.by_id()
+        kept: set[str] = set()
+        for rule_id in matched:
+            rule = rules[rule_id]
+            cause = cause_of(rule, fact, subject.key)
+            kept.add(cause)
+            self._open(rule, cause, subject, fact, fact_id)
+        for cause, alert in self.alerts.get(subject.key, {}).items():
+            known = rules.get(alert.rule_id)
+            auto = known.auto_resolve if known is not None else alert.level == "warning"
+            if auto and alert.status in ACTIVE and cause not in kept:
+                before = alert.status
+                alert.status, alert.resolved_at, alert.updated_at = "resolved", self.now, self.now
+                self._history.append((alert, "resolve", before, fact_id, "原因已消除 / cause gone"))
+
+    def _responsible(
+        self, rule: CompiledRule, department: str | None, handler_id: int | None
+    ) -> int | None:
+        if "handler" in rule.concerns and handler_id is not None:
+            return handler_id
+        if "head" in rule.concerns and department:
+            return self.heads.get(department)
+        return None
+
+    def _open(
+        self,
+        rule: CompiledRule,
+        cause: str,
+        subject: Subject,
+        fact: Mapping[str, Any],
+        fact_id: int | None,
+    ) -> None:
+        alert = self.alerts.get(subject.key, {}).get(cause)
+        if alert is not None and (alert.status in ACTIVE or alert.status == "removed"):
+            return  # one cause, one alert; a removed card is not reopened by the same cause
+        department = fact.get("department")
+        values: dict[str, Any] = {
+            "legal_basis": rule.legal_basis,
+            "title_zh": rule.title_zh,
+            "title_en": rule.title_en,
+            "message_zh": render(rule.message_zh or rule.title_zh, fact),
+            "message_en": render(rule.message_en or rule.title_en, fact),
+            "ruleset_version": self.sup.ruleset.version,
+            "level": rule.level,
+            "status": "open",
+            "item_code": fact.get("item"),
+            "department_code": department,
+            "responsible_user_id": self._responsible(rule, department, subject.handler_id),
+            "concerns": list(rule.concerns),
+            "response_days": rule.response_days,
+            "fact": dict(fact),
+            "opened_at": self.now,
+            "updated_at": self.now,
+            "resolved_at": None,
+        }
+        before = alert.status if alert is not None else None
+        if alert is None:
+            # New alerts are inserted in bulk by finish(); keep a light stand-in meanwhile.
+            row = {"cause": cause, "rule_id": rule.id, "case_id": subject.case_id, **values}
+            self._new.append(row)
+            alert = SimpleNamespace(**row)
+            self.alerts.setdefault(subject.key, {})[cause] = alert
+        else:
+            for key, value in values.items():
+                setattr(alert, key, value)
+        self._history.append((alert, "open" if before is None else "reopen", before, fact_id, None))
+
+    def finish(self) -> int:
+        """Write the alerts, then their history rows; returns the number of changes."""
+        self.session.flush()  # changes to alerts that existed
+        ids: dict[str, int] = {}
+        if self._new:
+            # executemany, then the ids by cause (faster than RETURNING over many rows)
+            self.session.execute(insert(Alert), self._new)
+            causes = [row["cause"] for row in self._new]
+            for start in range(0, len(causes), _CHUNK):
+                chunk = causes[start : start + _CHUNK]
+                stmt = select(Alert.id, Alert.cause).where(Alert.cause.in_(chunk))
+                ids.update({cause: alert_id for alert_id, cause in self.session.execute(stmt)})
+        events = [
+            {
+                "alert_id": alert.id if isinstance(alert, Alert) else ids[alert.cause],
+                "action": action,
+                "from_status": before,
+                "to_status": alert.status,
+                "actor_id": None,
+                "actor_name": SYSTEM,
+                "at": self.now,
+                "note": note,
+                "fact_id": fact_id,
+                "ruleset_version": alert.ruleset_version,
+            }
+            for alert, action, before, fact_id, note in self._history
+        ]
+        if events:
+            self.session.execute(insert(AlertEvent), events)
+        changes = len(self._history)
+        self._history, self._new = [], []
+        return changes

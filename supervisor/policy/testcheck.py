@@ -1,0 +1,246 @@
+"""Load rule test files and report every fault with file:line:column, as rule files are reported.
+
+Beyond the shape (`testfile.py`): fact fields must be fields of supervisor/fields.py with values
+of their type, rule ids must be rules in force, items, materials and stop types must be in the
+catalogue, and a history must start with `submit` and go forward in time. Unknown names come with
+a did-you-mean. Tests are returned only when no file has any fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from approval_core.catalogue.service import Catalogue
+from approval_core.errors import ConfigError
+from approval_core.yamlsource import (
+    Loc,
+    Problem,
+    YamlDocument,
+    check,
+    display_path,
+    load_yaml,
+    sort_messages,
+    suggest,
+)
+from supervisor.fields import BY_NAME, FactField
+from supervisor.policy.testfile import History, RuleTestSpec
+from supervisor.rulebook.compiled import RuleSet
+from supervisor.rulebook.values import choice_fault, range_fault, type_fault
+
+
+@dataclass(frozen=True)
+class LoadedTest:
+    """One checked test and its part of the file (for the lines of what fails)."""
+
+    spec: RuleTestSpec
+    doc: YamlDocument
+
+    def where(self, *loc: Any) -> str:
+        """"file:line" of `loc` within the test (the test itself when `loc` is empty)."""
+        return f"{self.doc.source}:{self.doc.mark(loc).line}"
+
+
+def find_test_files(tests_dir: Path) -> list[Path]:
+    return sorted([*tests_dir.glob("*.yaml"), *tests_dir.glob("*.yml")])
+
+
+def load_tests(
+    tests_dir: Path, ruleset: RuleSet, catalogue: Catalogue
+) -> tuple[list[LoadedTest], list[str]]:
+    """Every test of every file in `tests_dir`, or the faults of those files ([] when none)."""
+    shown = display_path(tests_dir)
+    if not tests_dir.is_dir():
+        return [], [f"{shown}:1:1: 找不到测试目录 / no such test directory"]
+    files = find_test_files(tests_dir)
+    if not files:
+        return [], [f"{shown}:1:1: 目录中没有 *.yaml 测试文件 / no *.yaml test files here"]
+    tests: list[LoadedTest] = []
+    problems: list[str] = []
+    for path in files:
+        try:
+            doc = load_yaml(path)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
+        found, faults = _read(doc, ruleset, catalogue)
+        tests += found
+        problems += faults
+    return (tests, []) if not problems else ([], sort_messages(problems))
+
+
+def _read(
+    doc: YamlDocument, ruleset: RuleSet, catalogue: Catalogue
+) -> tuple[list[LoadedTest], list[str]]:
+    if not isinstance(doc.data, list) or not doc.data:
+        zh = "测试文件须为非空的测试列表（每项以 - name: 开头）"
+        en = "a test file must be a non-empty list of tests (each starting with - name:)"
+        return [], [doc.format(Problem((), zh, en))]
+    tests: list[LoadedTest] = []
+    problems: list[str] = []
+    names: dict[str, int] = {}
+    for index in range(len(doc.data)):
+        sub = _part(doc, index)
+        spec, faults = check(sub, RuleTestSpec)
+        if spec is not None:
+            checker = _Checker(sub, ruleset, catalogue)
+            checker.test(spec)
+            if spec.name in names:
+                checker.value(
+                    ("name",),
+                    f"测试名称重复（首次出现在第 {names[spec.name]} 行）",
+                    f"duplicate test name (first at line {names[spec.name]})",
+                )
+            names.setdefault(spec.name, sub.mark(()).line)
+            faults += [sub.format(p) for p in checker.problems]
+        problems += faults
+        if spec is not None and not faults:
+            tests.append(LoadedTest(spec, sub))
+    return tests, problems
+
+
+def _part(doc: YamlDocument, index: int) -> YamlDocument:
+    """The test at `index` as a document of its own, keeping the file's positions."""
+
+    def below(marks: Mapping[Loc, Any]) -> dict[Loc, Any]:
+        return {loc[1:]: mark for loc, mark in marks.items() if loc[:1] == (index,)}
+
+    return YamlDocument(doc.source, doc.data[index], below(doc.value_marks), below(doc.key_marks))
+
+
+class _Checker:
+    """The checks that need the rules, the fact fields and the catalogue; faults in `problems`."""
+
+    def __init__(self, doc: YamlDocument, ruleset: RuleSet, catalogue: Catalogue) -> None:
+        self.doc = doc
+        self.rules = ruleset.by_id()
+        self.catalogue = catalogue
+        self.codes = {
+            "@items": frozenset(catalogue.items),
+            "@departments": frozenset(catalogue.departments),
+        }
+        self.problems: list[Problem] = []
+
+    def key(self, loc: Loc, zh: str, en: str) -> None:
+        self.problems.append(Problem(loc, zh, en))
+
+    def value(self, loc: Loc, zh: str, en: str) -> None:
+        self.problems.append(Problem(loc, zh, en, at=self.doc.value_marks.get(loc)))
+
+    def test(self, spec: RuleTestSpec) -> None:
+        self.fact(spec.base, ("base",))
+        for j, case in enumerate(spec.facts or ()):
+            loc = ("facts", j)
+            self.fact(case.fact, (*loc, "fact"))
+            self.rule_ids(case.expect or (), (*loc, "expect"))
+            self.rule_ids(case.expect_absent or (), (*loc, "expect_absent"))
+            for k, rule_id in enumerate(case.expect_absent or ()):
+                if rule_id in (case.expect or ()):
+                    self.value(
+                        (*loc, "expect_absent", k),
+                        f"规则 {rule_id} 同时写在 expect 与 expect_absent 中",
+                        f"rule {rule_id} is in both expect and expect_absent",
+                    )
+        if spec.history is not None:
+            self.history(spec.history)
+            self.moments(spec)
+
+    # --- facts --------------------------------------------------------------------------------
+    def fact(self, fact: Mapping[str, Any], loc: Loc) -> None:
+        for name, value in fact.items():
+            field = BY_NAME.get(name)
+            if field is None:
+                self.key((*loc, name), *_unknown("事实字段", "fact field", name, BY_NAME))
+                continue
+            fault = _value_fault(field, value, self.codes)
+            if fault is not None:
+                self.value((*loc, name), *fault)
+
+    def rule_ids(self, ids: Iterable[str], loc: Loc) -> None:
+        for k, rule_id in enumerate(ids):
+            self.rule_id(rule_id, (*loc, k))
+
+    def rule_id(self, rule_id: str, loc: Loc) -> bool:
+        if rule_id in self.rules:
+            return True
+        self.value(loc, *_unknown("规则编号", "rule id", rule_id, self.rules))
+        return False
+
+    # --- histories ----------------------------------------------------------------------------
+    def history(self, history: History) -> None:
+        item = self.catalogue.items.get(history.item)
+        if item is None:
+            self.value(
+                ("history", "item"),
+                *_unknown("事项编码", "item code", history.item, self.catalogue.items),
+            )
+        materials = {m.code for m in item.materials} if item is not None else None
+        for k, step in enumerate(history.steps):
+            loc = ("history", "steps", k)
+            if (k == 0) != (step.action == "submit"):
+                self.value(
+                    (*loc, "action") if step.action else loc,
+                    "第一步须为 submit（申报），且只能申报一次",
+                    "the first step must be submit, and only the first",
+                )
+            if k and step.at < history.steps[k - 1].at:
+                self.value(
+                    (*loc, "at"), "时间早于上一步", "earlier than the step before (time order)"
+                )
+            for m, code in enumerate(step.materials or ()):
+                if materials is not None and code not in materials:
+                    self.value(
+                        (*loc, "materials", m),
+                        *_unknown(f"{history.item} 的材料编码", "material code", code, materials),
+                    )
+            if step.rule is not None:
+                self.rule_id(step.rule, (*loc, "rule"))
+            if step.stop_type is not None and step.stop_type not in self.catalogue.stop_types:
+                known = self.catalogue.stop_types
+                self.value((*loc, "stop_type"), *_unknown("中止类型", "stop type", step.stop_type, known))
+
+    def moments(self, spec: RuleTestSpec) -> None:
+        assert spec.history is not None
+        first = spec.history.steps[0].at
+        for m, moment in enumerate(spec.as_of or ()):
+            loc = ("as_of", m)
+            if moment.at < first:
+                self.value((*loc, "at"), "时刻早于申报", "the moment is before the submission")
+            for n, expected in enumerate(moment.alerts or ()):
+                where = (*loc, "alerts", n)
+                if self.rule_id(expected.rule, (*where, "rule")):
+                    level = self.rules[expected.rule].level
+                    if expected.level is not None and expected.level != level:
+                        self.value(
+                            (*where, "level"),
+                            f"规则 {expected.rule} 的级别是 {level}",
+                            f"rule {expected.rule} has level {level}",
+                        )
+            self.rule_ids(moment.absent or (), (*loc, "absent"))
+
+
+def _value_fault(
+    field: FactField, value: Any, codes: Mapping[str, frozenset[str]]
+) -> tuple[str, str] | None:
+    if field.type == "list":
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return None
+        return (
+            f"字段 {field.name} 应为文本列表，如 [A, B]（空列表写 []）",
+            f"field {field.name} takes a list of texts, like [A, B] (empty: [])",
+        )
+    if value is None:
+        return (
+            f"字段 {field.name} 不能为空值；要让事实缺少该字段，请不写它",
+            f"field {field.name} cannot be null; leave it out to make it absent",
+        )
+    return type_fault(field, value) or range_fault(field, value) or choice_fault(field, value, codes)
+
+
+def _unknown(zh: str, en: str, name: str, known: Iterable[str]) -> tuple[str, str]:
+    hint = suggest(name, list(known))
+    if hint:
+        return f"未知{zh} {name}，是否应为 {hint}？", f"unknown {en} {name}; did you mean {hint}?"
+    return f"未知{zh} {name}", f"unknown {en} {name}"

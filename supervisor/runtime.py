@@ -1,0 +1,103 @@
+"""The rules in force in this process: load, reload (all or nothing) and evaluate facts.
+
+Production evaluates with durable-rules (the design's engine); `mode="dual"` also runs the
+plain-Python evaluator and refuses to go on if they disagree (tests and end-to-end checks).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from approval_core.catalogue.service import Catalogue
+from approval_core.errors import ConfigError
+from supervisor.engine import DurableEngine, EngineError
+from supervisor.evaluator import evaluate_python
+from supervisor.rulebook import load_rulebook
+from supervisor.rulebook.compiled import RuleSet
+from supervisor.timing import Thresholds, thresholds
+
+log = logging.getLogger("sunlight.supervisor")
+Mode = Literal["durable", "python", "dual"]
+
+
+class EvaluatorMismatch(EngineError):
+    """The two evaluators disagreed on a fact: a bug to report, never to paper over."""
+
+
+@dataclass
+class ReloadStatus:
+    ok: bool
+    version: str
+    at: datetime | None
+    problems: tuple[str, ...] = ()
+    reloads: int = 0
+    failures: int = 0
+
+
+class Supervisor:
+    """Holds the compiled rule set and its engine; safe to share between threads."""
+
+    def __init__(self, rules_dir: Path, catalogue: Catalogue, mode: Mode = "durable") -> None:
+        self.rules_dir = rules_dir
+        self.catalogue = catalogue
+        self.mode = mode
+        self._lock = threading.Lock()
+        self.engine = DurableEngine() if mode != "python" else None
+        self.ruleset = self._install(load_rulebook(rules_dir, catalogue))
+        self.status = ReloadStatus(ok=True, version=self.ruleset.version, at=None)
+        self.engine_errors = 0
+
+    def _install(self, ruleset: RuleSet) -> RuleSet:
+        if self.engine is not None:
+            self.engine.load(ruleset)
+        self.thresholds: Thresholds = thresholds(ruleset)
+        return ruleset
+
+    def reload(self, now: datetime) -> ReloadStatus:
+        """Load the rule files again; any failure keeps the rules in force and is reported."""
+        with self._lock:
+            try:
+                new = load_rulebook(self.rules_dir, self.catalogue)
+                if new.version != self.ruleset.version:
+                    self.ruleset = self._install(new)
+            except (ConfigError, EngineError) as exc:
+                problems = tuple(exc.problems) if isinstance(exc, ConfigError) else (str(exc),)
+                log.error("rules reload refused, keeping %s: %s", self.ruleset.version, problems)
+                self.status = ReloadStatus(
+                    False,
+                    self.ruleset.version,
+                    now,
+                    problems,
+                    self.status.reloads,
+                    self.status.failures + 1,
+                )
+                return self.status
+            self.status = ReloadStatus(
+                True, self.ruleset.version, now, (), self.status.reloads + 1, self.status.failures
+            )
+            return self.status
+
+    def evaluate(self, fact: Mapping[str, Any]) -> list[str]:
+        """Rule ids whose condition holds for `fact`, in rule order."""
+        ruleset = self.ruleset
+        if self.engine is None:
+            return evaluate_python(ruleset, fact)
+        try:
+            found = self.engine.evaluate(fact)
+        except EngineError:
+            self.engine_errors += 1
+            raise
+        if self.mode == "dual":
+            expected = evaluate_python(ruleset, fact)
+            if found != expected:
+                self.engine_errors += 1
+                raise EvaluatorMismatch(
+                    f"durable-rules {found} != python {expected} for fact {dict(fact)}"
+                )
+        return found

@@ -1,0 +1,126 @@
+"""Background jobs: poll the fact outbox, and sweep as time passes (leader only).
+
+`sunlight serve` runs them in its one process (embedded default); `sunlight worker` runs them
+in production, where several workers share the facts and one leader, chosen by a lease row
+that works on SQLite and PostgreSQL, runs the sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from approval_core.context import CoreDeps
+from supervisor.alerts.models import Lease
+from supervisor.processing import process_pending
+from supervisor.runtime import Supervisor
+from supervisor.sweep import SweepResult, reschedule_open_cases, sweep
+
+log = logging.getLogger("sunlight.scheduler")
+LEADER = "sweep-leader"
+
+
+def try_lease(
+    sessions: sessionmaker[Session], name: str, holder: str, now: datetime, ttl: timedelta
+) -> bool:
+    """Take or renew the lease `name` for `holder` unless another holder's is still valid."""
+    try:
+        with sessions() as session, session.begin():
+            lease = session.scalars(
+                select(Lease).where(Lease.name == name).with_for_update()
+            ).first()
+            if lease is None:
+                session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+                return True
+            if lease.holder != holder and lease.expires_at > now:
+                return False
+            lease.holder, lease.expires_at = holder, now + ttl
+            return True
+    except IntegrityError:
+        return False  # another process created it first
+
+
+@dataclass
+class Jobs:
+    sessions: sessionmaker[Session]
+    deps: CoreDeps
+    supervisor: Supervisor
+    holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    lease_ttl: timedelta = timedelta(seconds=60)
+    last_sweep: SweepResult | None = None
+    _stamp: tuple[tuple[str, int], ...] = ()
+
+    def rules_stamp(self) -> tuple[tuple[str, int], ...]:
+        folder = self.supervisor.rules_dir
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yaml")))
+
+    def watch_rules(self) -> bool:
+        """Reload when a rule file changed on disk (all or nothing); True if rules changed."""
+        stamp = self.rules_stamp()
+        if not self._stamp or stamp == self._stamp:
+            self._stamp = stamp
+            return False
+        self._stamp = stamp
+        before = self.supervisor.ruleset.version
+        status = self.supervisor.reload(self.deps.now())
+        if not status.ok or status.version == before:
+            return False
+        with self.sessions() as session, session.begin():
+            reschedule_open_cases(session, self.deps.now())
+        log.info("rules reloaded from disk: %s -> %s", before, status.version)
+        return True
+
+    def poll_facts(self) -> int:
+        total = 0
+        while True:
+            with self.sessions() as session, session.begin():
+                done = process_pending(session, self.deps, self.supervisor)
+            total += done
+            if done == 0:
+                return total
+
+    def sweep_if_leader(self) -> SweepResult | None:
+        now = self.deps.now()
+        if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
+            return None
+        self.last_sweep = sweep(self.sessions, self.deps, self.supervisor, now)
+        return self.last_sweep
+
+
+def start(
+    jobs: Jobs, *, poll_seconds: float = 2.0, sweep_seconds: float = 30.0, watch: bool = False
+) -> BackgroundScheduler:
+    """Run the jobs in a background scheduler (one instance of each at a time)."""
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    plan: list[tuple[str, Callable[[], object], float]] = [
+        ("poll-facts", jobs.poll_facts, poll_seconds),
+        ("sweep", jobs.sweep_if_leader, sweep_seconds),
+    ]
+    if watch:
+        jobs.watch_rules()  # the first call only notes the files' state
+        plan.append(("watch-rules", jobs.watch_rules, poll_seconds))
+    for name, job, seconds in plan:
+        scheduler.add_job(
+            _safe(job), "interval", seconds=seconds, max_instances=1, coalesce=True, id=name
+        )
+    scheduler.start()
+    return scheduler
+
+
+def _safe(job: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception:  # a job failing must not stop the scheduler; it is logged loudly
+            log.exception("background job failed")
+
+    return run

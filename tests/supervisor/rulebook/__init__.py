@@ -1,0 +1,1 @@
+"""Tests of the rulebook: loading, checking and compiling the rule files."""

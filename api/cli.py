@@ -210,3 +210,12 @@ def demo_load(if_empty: bool) -> None:
         lines = load_demo(session, core, if_empty=if_empty)
     for line in lines:
         click.echo(line)
+
+
+def _register() -> None:
+    from api.cli_rules import rules
+
+    main.add_command(rules)
+
+
+_register()

@@ -84,7 +84,7 @@ def _scalar(value: Any, where: str) -> Any:
         value = int(value)
     if code == "n" and isinstance(value, int) and abs(value) <= SAFE_INT:
         return value
-    if code == "n" and math.isfinite(value) and 1e-4 <= abs(value) <= SAFE_INT:
+    if isinstance(value, float) and math.isfinite(value) and 1e-4 <= abs(value) <= SAFE_INT:
         return value
     raise EngineError(f"{where}: durable-rules cannot read the value {str(value)[:40]!r}")
 
@@ -142,23 +142,30 @@ class _Compiler:
         value = _scalar(literal, c.field)
         return {key: value} if c.op in ("eq", "in") else {_OPS[c.op]: {key: value}}
 
-    def other(self, c: Compare) -> Json | bool:
-        branches: list[Json | bool] = []
-        for code in ("n",) if c.op in ORDER_OPS else ("n", "s", "b"):
-            mine, theirs = self.key(c.field, code), self.key(str(c.other), code)
-            test = {mine: {"$m": theirs}} if c.op == "eq" else {_OPS[c.op]: {mine: {"$m": theirs}}}
-            branches.append({"$and": [{"$ex": {theirs: 1}}, test]})
-        return _join("$or", branches)
+    def other(self, c: Compare) -> Json:
+        """Field against field: numbers for orderings; for eq / ne one tagged text per value."""
+        code = "n" if c.op in ORDER_OPS else "e"
+        mine, theirs = self.key(c.field, code), self.key(str(c.other), code)
+        test = {mine: {"$m": theirs}} if c.op == "eq" else {_OPS[c.op]: {mine: {"$m": theirs}}}
+        same_kind = {self.key(c.field, "k"): {"$m": self.key(str(c.other), "k")}}
+        return {"$and": [{"$ex": {theirs: 1}}, *([same_kind] if c.op == "ne" else []), test]}
 
 
 @dataclasses.dataclass(frozen=True)
 class _FieldPlan:
-    """How one fact field goes into a message: presence key, scalar keys, list-item keys."""
+    """How one fact field goes into a message: the key for each code the rules compare."""
 
     name: str
-    presence: str | None
-    scalar: dict[str, str]
-    items: dict[str, str]
+    presence: str | None  # p: 1 when present
+    scalar: dict[str, str]  # n / s / b: the value, by its kind
+    items: dict[str, str]  # ln / ls / lb: the list items of each kind
+    tagged: str | None  # e: "kind:value", equal exactly when eq holds
+    kind: str | None  # k: the kind
+
+
+def _tag(code: str, value: Any, where: str) -> str:
+    text = value if code == "s" else repr(_scalar(value, where))
+    return str(_scalar(f"{code}:{text}", where))
 
 
 def _fnv1a32(name: str) -> int:
@@ -175,14 +182,18 @@ def _plan(needs: dict[str, set[str]]) -> tuple[_FieldPlan, ...]:
         raise EngineError(f"{len(keys)} message properties: more than {MAX_KEYS}", "load")
     if len({_fnv1a32(key) for key in keys}) != len(keys):
         raise EngineError("two message property names share a durable hash", "load")
-    return tuple(
-        _FieldPlan(
-            name,
-            f"{name}__p" if "p" in codes else None,
-            {c: f"{name}__{c}" for c in codes if c in "nsb"},
-            {c[1]: f"{name}__{c}" for c in codes if c.startswith("l")},
-        )
-        for name, codes in sorted(needs.items())
+    return tuple(_field_plan(name, codes) for name, codes in sorted(needs.items()))
+
+
+def _field_plan(name: str, codes: set[str]) -> _FieldPlan:
+    keys = {code: f"{name}__{code}" for code in codes}
+    return _FieldPlan(
+        name,
+        keys.get("p"),
+        {c: keys[c] for c in codes & {"n", "s", "b"}},
+        {c[1]: keys[c] for c in codes & {"ln", "ls", "lb"}},
+        keys.get("e"),
+        keys.get("k"),
     )
 
 
@@ -199,8 +210,13 @@ def _encode(plan: tuple[_FieldPlan, ...], fact: Mapping[str, Any], message: Json
                 found = [_scalar(item, fp.name) for item in value if _code(item) == item_code]
                 if found:
                     message[key] = found
-        elif code in fp.scalar:
-            message[fp.scalar[code]] = _scalar(value, fp.name)
+        elif code is not None:
+            if code in fp.scalar:
+                message[fp.scalar[code]] = _scalar(value, fp.name)
+            if fp.tagged is not None:
+                message[fp.tagged] = _tag(code, value, fp.name)
+            if fp.kind is not None:
+                message[fp.kind] = code
     return message
 
 
@@ -376,9 +392,18 @@ class _Active:
     plan: tuple[_FieldPlan, ...]
 
 
+_HINTS = {  # durable's error codes (rules.h) that its plain message leaves unexplained
+    "113": "a rule needs over 32 expressions: 2 per all / any / in group, 1 per field pair",
+    "303": "more tests matched one fact than durable's stack of 64 holds",
+}
+
+
 def _detail(exc: BaseException) -> str:
     # durable's own exceptions keep their text in `message` and have an empty str()
-    return str(getattr(exc, "message", "") or exc) or type(exc).__name__
+    text = str(getattr(exc, "message", "") or exc) or type(exc).__name__
+    code = re.search(r"error code: (\d+)", text)
+    hint = _HINTS.get(code.group(1)) if code else None
+    return f"{text} ({hint})" if hint else text
 
 
 class DurableEngine:

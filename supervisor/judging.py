@@ -13,7 +13,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from approval_core.calendar import WorkCalendar
@@ -25,6 +25,9 @@ from supervisor.rulebook.compiled import CompiledRule
 from supervisor.runtime import Supervisor
 
 _CHUNK = 500  # ids per IN (...) query
+# The tables, for Core executemany inserts (much cheaper than ORM objects in a sweep).
+_ALERTS = Table("alerts", Alert.metadata)
+_EVENTS = Table("alert_events", AlertEvent.metadata)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Judge:
     # subject -> cause -> alert (an Alert row, or a SimpleNamespace for one not written yet)
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     heads: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, CompiledRule] = field(default_factory=dict)
     _new: list[dict[str, Any]] = field(default_factory=list)
     _history: list[tuple[Any, str, str | None, int | None, str | None]] = field(
         default_factory=list
@@ -66,6 +70,9 @@ class Judge:
         judge._remember(session.scalars(select(Alert).where(Alert.case_id.is_(None))))
         judge._load_heads()
         return judge
+
+    def __post_init__(self) -> None:
+        self.rules = self.sup.ruleset.by_id()
 
     def _remember(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:
@@ -105,7 +112,7 @@ class Judge:
         fact_id: int | None = None,
     ) -> None:
         """Open or keep an alert per matched rule; resolve warnings whose cause went."""
-        rules = self.sup.ruleset.by_id()
+        rules = self.rules
         kept: set[str] = set()
         for rule_id in matched:
             rule = rules[rule_id]
@@ -178,7 +185,7 @@ class Judge:
         ids: dict[str, int] = {}
         if self._new:
             # executemany, then the ids by cause (faster than RETURNING over many rows)
-            self.session.execute(insert(Alert), self._new)
+            self.session.execute(insert(_ALERTS), self._new)
             causes = [row["cause"] for row in self._new]
             for start in range(0, len(causes), _CHUNK):
                 chunk = causes[start : start + _CHUNK]
@@ -200,7 +207,7 @@ class Judge:
             for alert, action, before, fact_id, note in self._history
         ]
         if events:
-            self.session.execute(insert(AlertEvent), events)
+            self.session.execute(insert(_EVENTS), events)
         changes = len(self._history)
         self._history, self._new = [], []
         return changes

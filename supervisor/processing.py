@@ -20,7 +20,7 @@ from approval_core.cases.snapshot import stored_clock
 from approval_core.clock.schemas import ClockResult
 from approval_core.context import CoreDeps
 from approval_core.outbox.models import Fact
-from approval_core.system.service import raise_alert
+from approval_core.system.service import raise_alert, resolve_alert
 from supervisor.engine import EngineError
 from supervisor.facts import case_fact, item_fact
 from supervisor.judging import Judge, Subject
@@ -100,7 +100,7 @@ def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: in
     administrators; after MAX_ATTEMPTS the fact is parked (never silently dropped).
     """
     now = deps.now()
-    done = 0
+    done = failed = 0
     for fact in _claim(session, limit):
         try:
             with session.begin_nested():
@@ -108,6 +108,7 @@ def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: in
                 fact.processed_at = now
             done += 1
         except EngineError as exc:
+            failed += 1
             fact.attempts += 1
             log.error("fact %s not judged (attempt %s): %s", fact.id, fact.attempts, exc)
             raise_alert(
@@ -119,5 +120,7 @@ def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: in
                 details={"fact_id": fact.id, "attempts": fact.attempts},
                 now=now,
             )
+    if done and not failed:
+        resolve_alert(session, "engine-error", now)
     session.flush()
     return done

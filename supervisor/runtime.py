@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,15 +20,43 @@ from approval_core.errors import ConfigError
 from supervisor.engine import DurableEngine, EngineError
 from supervisor.evaluator import evaluate_python
 from supervisor.rulebook import load_rulebook
-from supervisor.rulebook.compiled import RuleSet
+from supervisor.rulebook.compiled import Compare, Condition, RuleSet
 from supervisor.timing import Thresholds, thresholds
 
 log = logging.getLogger("sunlight.supervisor")
+MEMO_SIZE = 4096
+_MISSING = object()
+
+
+def _fields_read(ruleset: RuleSet) -> tuple[str, ...]:
+    """Every fact field any rule of the set reads (compared, or compared with)."""
+    names: set[str] = set()
+    stack: list[Condition] = [rule.condition for rule in ruleset.rules]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Compare):
+            names.add(node.field)
+            if node.other:
+                names.add(node.other)
+        else:
+            stack.extend(node.parts)
+    return tuple(sorted(names))
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return ("list", *value)
+    return (type(value).__name__, value)
+
+
 Mode = Literal["durable", "python", "dual"]
 
 
-class EvaluatorMismatch(EngineError):
-    """The two evaluators disagreed on a fact: a bug to report, never to paper over."""
+class EvaluatorMismatch(Exception):  # noqa: N818 (a finding, not a failure to retry)
+    """The two evaluators disagreed on a fact: a bug to report, never to paper over.
+
+    Not an EngineError on purpose: nothing retries or parks it; it fails the caller loudly.
+    """
 
 
 @dataclass
@@ -48,6 +77,7 @@ class Supervisor:
         self.catalogue = catalogue
         self.mode = mode
         self._lock = threading.Lock()
+        self._memo_lock = threading.Lock()
         self.engine = DurableEngine() if mode != "python" else None
         self.ruleset = self._install(load_rulebook(rules_dir, catalogue))
         self.status = ReloadStatus(ok=True, version=self.ruleset.version, at=None)
@@ -57,6 +87,8 @@ class Supervisor:
         if self.engine is not None:
             self.engine.load(ruleset)
         self.thresholds: Thresholds = thresholds(ruleset)
+        self._read = _fields_read(ruleset)
+        self._memo: OrderedDict[tuple[Any, ...], tuple[str, ...]] = OrderedDict()
         return ruleset
 
     def reload(self, now: datetime) -> ReloadStatus:
@@ -84,15 +116,33 @@ class Supervisor:
             return self.status
 
     def evaluate(self, fact: Mapping[str, Any]) -> list[str]:
-        """Rule ids whose condition holds for `fact`, in rule order."""
+        """Rule ids whose condition holds for `fact`, in rule order.
+
+        The verdict depends only on the fields the rules read, so in durable mode it is
+        memoised per rule set on that projection of the fact (a sweep judges many cases that
+        look alike to the rules); dual mode always asks both evaluators.
+        """
         ruleset = self.ruleset
         if self.engine is None:
             return evaluate_python(ruleset, fact)
+        key = None
+        if self.mode == "durable":
+            key = tuple(_hashable(fact.get(name, _MISSING)) for name in self._read)
+            with self._memo_lock:
+                cached = self._memo.get(key)
+                if cached is not None:
+                    self._memo.move_to_end(key)
+                    return list(cached)
         try:
             found = self.engine.evaluate(fact)
         except EngineError:
             self.engine_errors += 1
             raise
+        if key is not None:
+            with self._memo_lock:
+                self._memo[key] = tuple(found)
+                if len(self._memo) > MEMO_SIZE:
+                    self._memo.popitem(last=False)
         if self.mode == "dual":
             expected = evaluate_python(ruleset, fact)
             if found != expected:

@@ -38,7 +38,8 @@ class ClockDay:
     status: DayStatus
     total: int  # counted days through this date (projected ones included after the as-of date)
     stop_type: str | None = None  # the stop in effect that day (even one that does not stop time)
-    marks: tuple[str, ...] = ()  # received, started, acceptance_due, due, as_of, ended
+    # received, acceptance_due, started, stop (a stop began), resumed, due, ended, as_of
+    marks: tuple[str, ...] = ()
     note: str = ""  # the calendar override's reason, if one decided the day
 
 
@@ -81,7 +82,7 @@ def clock_days(
                 status=status,
                 total=total,
                 stop_type=stop.stop_type if stop is not None else None,
-                marks=_marks(clock, day, as_of, end),
+                marks=_marks(clock, stops, day, as_of, end),
                 note=override.reason if override is not None else "",
             )
         )
@@ -123,11 +124,15 @@ def _status(
     return "counted"
 
 
-def _marks(clock: ClockResult, day: date, as_of: date, end: date | None) -> tuple[str, ...]:
+def _marks(
+    clock: ClockResult, stops: list[Segment], day: date, as_of: date, end: date | None
+) -> tuple[str, ...]:
     named = (
         ("received", clock.received_on),
         ("acceptance_due", clock.acceptance_due_date if clock.started_on is None else None),
         ("started", clock.started_on),
+        *(("stop", s.start) for s in stops),
+        *(("resumed", s.end) for s in stops if s.end != end),
         ("due", clock.due_date),
         ("ended", end),
         ("as_of", as_of),
@@ -135,7 +140,9 @@ def _marks(clock: ClockResult, day: date, as_of: date, end: date | None) -> tupl
     return tuple(name for name, when in named if when == day)
 
 
-def trimmed(days: list[ClockDay], cap: int = MAX_DAYS) -> tuple[list[ClockDay], int, list[ClockDay]]:
+def trimmed(
+    days: list[ClockDay], cap: int = MAX_DAYS
+) -> tuple[list[ClockDay], int, list[ClockDay]]:
     """At most `cap` days: (the first ones, how many are left out, the last ones)."""
     if len(days) <= cap:
         return days, 0, []

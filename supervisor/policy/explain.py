@@ -1,7 +1,7 @@
 """Explain a case's verdicts: the fact the rules see, and why each rule matched or not.
 
 `explain_case` rebuilds the fact the sweep would judge at a moment (event "sweep", the clock as
-of that moment, the yellow-card wait the processor adds) and traces every rule's condition on
+of that moment, the yellow-card wait the fact processor adds) and traces every rule's condition on
 it: each comparison with the fact's actual value and its result. The truth of each comparison
 comes from `supervisor.evaluator.holds`, so an explanation can never disagree with a verdict.
 Pure functions returning data (`render.py` turns it into lines); the API may serve it as is.
@@ -24,12 +24,12 @@ from approval_core.context import CoreDeps
 from approval_core.errors import NotFound
 from approval_core.records.models import CaseRecord
 from approval_core.records.service import records_of
+from approval_core.timeutil import legal_date
 from supervisor.alerts.models import Alert
 from supervisor.alerts.service import render
 from supervisor.evaluator import holds
 from supervisor.facts import case_fact
 from supervisor.policy.clockdays import ClockDay, clock_days
-from supervisor.processing import yellow_unanswered_days
 from supervisor.rulebook.compiled import AllOf, Compare, CompiledRule, Condition, RuleSet
 
 _MATERIAL_ACTIONS = ("submit", "accept", "supplement_received")
@@ -130,9 +130,10 @@ def explain_fact(ruleset: RuleSet, fact: Mapping[str, Any]) -> list[RuleExplanat
 
 def find_case(session: Session, key: str) -> Case:
     """The case by id or tracking number; NotFound otherwise."""
-    case = session.get(Case, key) or session.scalars(
-        select(Case).where(Case.tracking_no == key)
-    ).first()
+    case = (
+        session.get(Case, key)
+        or session.scalars(select(Case).where(Case.tracking_no == key)).first()
+    )
     if case is None:
         raise NotFound(f"no case {key}", detail_zh=f"案件 {key} 不存在", field="case_id")
     return case
@@ -153,7 +154,7 @@ def explain_case(
         "event": {"action": "sweep", "at": as_of.isoformat()},
         "case": snapshot(deps, view, clock),
     }
-    waiting = yellow_unanswered_days(deps, _unanswered_yellows(session, case.id, as_of), as_of)
+    waiting = _unanswered_days(deps, _unanswered_yellows(session, case.id, as_of), as_of)
     fact = case_fact(deps.catalogue, payload, {"yellow_unanswered_days": waiting})
     policy = deps.catalogue.clock_policy(case.item_code)
     return CaseExplanation(
@@ -197,6 +198,15 @@ def _case_as_of(
         counters=counters_of(records),
     )
     return view, clock
+
+
+def _unanswered_days(deps: CoreDeps, yellows: Sequence[Alert], as_of: datetime) -> int:
+    """Working days the oldest unanswered yellow card has waited, its opening day not counted
+    (as the fact processor counts them for the red card's response rule)."""
+    if not yellows:
+        return 0
+    opened = min(legal_date(a.opened_at) for a in yellows)
+    return deps.calendar.workdays_in(opened, legal_date(as_of))
 
 
 def _unanswered_yellows(session: Session, case_id: str, as_of: datetime) -> list[Alert]:

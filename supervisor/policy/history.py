@@ -3,8 +3,10 @@
 The database is a fresh SQLite file built by the real migrations. One person per role is created
 in the item's department; each step runs at its own moment (a frozen `now()`) through `submit` /
 `act` (or the alert services), and the facts it produces are judged at once by
-`process_pending`. At each `as_of` moment the sweep runs as of that moment, then the case's
-alerts are compared with the expectation. Steps and moments are taken in time order, a step
+`process_pending`. Between steps the sweep runs at every moment the case is due (its
+`next_due_at`), as a scheduler that is never late would run it, so a warning opens on the day it
+is due even when no test moment falls on that day. At each `as_of` moment the case's alerts are
+compared with the expectation. Steps and moments are taken in time order, a step
 before a moment at the same time. A refused step ends the test (what follows would mean nothing).
 """
 
@@ -18,10 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.cases import service as cases
+from approval_core.cases.models import Case
 from approval_core.cases.schemas import ActionCommand, Applicant, SubmitCommand
 from approval_core.context import Actor, CoreDeps
 from approval_core.db import make_engine, make_session_factory, transaction
@@ -36,6 +39,8 @@ from supervisor.policy.testcheck import LoadedTest
 from supervisor.policy.testfile import AlertExpect, Check, Step
 from supervisor.processing import process_pending
 from supervisor.sweep import sweep
+
+MAX_SWEEPS = 10_000  # a guard: each sweep moves the next look strictly forward
 
 
 class StepRefused(Exception):
@@ -58,9 +63,7 @@ def shown(moment: datetime) -> str:
     return moment.astimezone(LEGAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def run_history(
-    test: LoadedTest, sup: DualSupervisor, deps: CoreDeps, database: Path
-) -> list[str]:
+def run_history(test: LoadedTest, sup: DualSupervisor, deps: CoreDeps, database: Path) -> list[str]:
     """Failures of the history test (empty when it passes); `database` must not exist yet."""
     url = f"sqlite:///{database}"
     upgrade(url)
@@ -96,7 +99,8 @@ class _Run:
             *((check.at, 1, m) for m, check in enumerate(self.test.spec.as_of or ())),
         ]
         failures: list[str] = []
-        for _, kind, index in sorted(timeline):
+        for moment, kind, index in sorted(timeline):
+            self._sweep_until(moment)
             if kind == 1:
                 failures += self._check(index, (self.test.spec.as_of or [])[index])
                 continue
@@ -196,6 +200,18 @@ class _Run:
         else:
             alerts.remove(session, actor, alert.id, step.text or "摘牌（测试）", now)
 
+    def _sweep_until(self, moment: datetime) -> None:
+        """Sweep at each moment the case falls due before `moment` (a punctual scheduler)."""
+        for _ in range(MAX_SWEEPS):
+            with self.sessions() as session:
+                due = session.scalar(select(func.min(Case.next_due_at)))
+            if due is None or due > moment:
+                return
+            self.clock.moment = due
+            self._judge_pending()
+            sweep(self.sessions, self.deps, self.sup, due)
+        raise RuntimeError(f"the case stays due before {moment}: next_due_at does not advance")
+
     def _judge_pending(self) -> None:
         with transaction(self.sessions) as session:
             process_pending(session, self.deps, self.sup)
@@ -204,7 +220,7 @@ class _Run:
     def _check(self, m: int, check: Check) -> list[str]:
         self.clock.moment = check.at
         self._judge_pending()
-        sweep(self.sessions, self.deps, self.sup, check.at)
+        sweep(self.sessions, self.deps, self.sup, check.at)  # the moment itself, due or not
         with self.sessions() as session:
             rows = session.scalars(select(Alert).where(Alert.case_id == self.case_id)).all()
             found = [(a.rule_id, a.level, a.status) for a in rows]

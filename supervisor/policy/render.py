@@ -44,6 +44,8 @@ _MARKS = {
     "received": "收件 / received",
     "acceptance_due": "受理期限届满 / acceptance window ends",
     "started": "起算 / clock starts",
+    "stop": "中止开始 / a stop begins",
+    "resumed": "恢复计时 / the clock resumes",
     "due": "到期日 / due date",
     "ended": "结束 / ended",
     "as_of": "查看时刻 / as of",
@@ -123,7 +125,8 @@ def explanation_lines(found: CaseExplanation) -> list[str]:
     lines = [
         f"案件 / case {found.case_id}（{found.tracking_no}） 事项 / item {found.item} "
         f"状态 / state {found.state}",
-        f"查看时刻 / as of {shown(found.as_of)}（{source}）；规则版本 / rules {found.ruleset_version}",
+        f"查看时刻 / as of {shown(found.as_of)}（{source}）；"
+        f"规则版本 / rules {found.ruleset_version}",
         f"时限 / limit {clock.limit} + 延期 / extension {clock.extension}；已用 / elapsed "
         f"{clock.elapsed}；剩余 / remaining {clock.remaining}；超期 / overdue {clock.overdue}；"
         f"到期日 / due {clock.due_date or '—'}",
@@ -166,7 +169,8 @@ def coverage_lines(report: RuleTestReport) -> list[str]:
     lines = [
         "规则覆盖 / rule coverage（触发 fired = 规则触发的事实数；未触发 silent = 涉及该规则字段"
         "而未触发的事实数 / facts that carry the rule's fields and did not fire it）",
-        f"{'规则 rule':<{width - 2}}  {'级别 level':<10}  {'触发 fired':>10}  {'未触发 silent':>13}",
+        f"{'规则 rule':<{width - 2}}  {'级别 level':<10}  {'触发 fired':>10}  "
+        f"{'未触发 silent':>13}",
     ]
     for c in report.coverage:
         mark = OK if c.covered else NO
@@ -178,6 +182,8 @@ def coverage_lines(report: RuleTestReport) -> list[str]:
     if never_silent:
         lines.append(f"从未在相关事实上静默 / never silent: {', '.join(never_silent)}")
     covered = len(report.coverage) - len(report.uncovered)
-    lines.append(f"覆盖 {covered}/{len(report.coverage)} 条规则 / {covered} of "
-                 f"{len(report.coverage)} rules covered")
+    lines.append(
+        f"覆盖 {covered}/{len(report.coverage)} 条规则 / {covered} of "
+        f"{len(report.coverage)} rules covered"
+    )
     return lines

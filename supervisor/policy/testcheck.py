@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from approval_core.errors import ConfigError
 from approval_core.yamlsource import (
     Loc,
     Problem,
+    RuleViolation,
     YamlDocument,
     check,
     display_path,
@@ -26,7 +28,7 @@ from approval_core.yamlsource import (
     suggest,
 )
 from supervisor.fields import BY_NAME, FactField
-from supervisor.policy.testfile import History, RuleTestSpec
+from supervisor.policy.testfile import RuleTestSpec, parse_moment
 from supervisor.rulebook.compiled import RuleSet
 from supervisor.rulebook.values import choice_fault, range_fault, type_fault
 
@@ -39,7 +41,7 @@ class LoadedTest:
     doc: YamlDocument
 
     def where(self, *loc: Any) -> str:
-        """"file:line" of `loc` within the test (the test itself when `loc` is empty)."""
+        """ "file:line" of `loc` within the test (the test itself when `loc` is empty)."""
         return f"{self.doc.source}:{self.doc.mark(loc).line}"
 
 
@@ -81,20 +83,21 @@ def _read(
     tests: list[LoadedTest] = []
     problems: list[str] = []
     names: dict[str, int] = {}
-    for index in range(len(doc.data)):
+    for index, raw in enumerate(doc.data):
         sub = _part(doc, index)
         spec, faults = check(sub, RuleTestSpec)
-        if spec is not None:
-            checker = _Checker(sub, ruleset, catalogue)
-            checker.test(spec)
-            if spec.name in names:
-                checker.value(
-                    ("name",),
-                    f"测试名称重复（首次出现在第 {names[spec.name]} 行）",
-                    f"duplicate test name (first at line {names[spec.name]})",
-                )
-            names.setdefault(spec.name, sub.mark(()).line)
-            faults += [sub.format(p) for p in checker.problems]
+        checker = _Checker(sub, ruleset, catalogue)
+        checker.test(raw)  # on the raw data, so that one fault does not hide the others
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if isinstance(name, str) and name in names:
+            checker.value(
+                ("name",),
+                f"测试名称重复（首次出现在第 {names[name]} 行）",
+                f"duplicate test name (first at line {names[name]})",
+            )
+        if isinstance(name, str):
+            names.setdefault(name, sub.mark(()).line)
+        faults += [sub.format(p) for p in checker.problems]
         problems += faults
         if spec is not None and not faults:
             tests.append(LoadedTest(spec, sub))
@@ -110,8 +113,25 @@ def _part(doc: YamlDocument, index: int) -> YamlDocument:
     return YamlDocument(doc.source, doc.data[index], below(doc.value_marks), below(doc.key_marks))
 
 
+def _entries(value: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _texts(value: Any) -> list[tuple[int, str]]:
+    return [(k, v) for k, v in _entries(value) if isinstance(v, str)]
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        moment = parse_moment(value)
+    except RuleViolation:
+        return None
+    return moment if isinstance(moment, datetime) else None
+
+
 class _Checker:
-    """The checks that need the rules, the fact fields and the catalogue; faults in `problems`."""
+    """The checks that need the rules, the fact fields and the catalogue, made on the raw data
+    (whatever its shape: what is not where it belongs is pydantic's to report)."""
 
     def __init__(self, doc: YamlDocument, ruleset: RuleSet, catalogue: Catalogue) -> None:
         self.doc = doc
@@ -129,37 +149,45 @@ class _Checker:
     def value(self, loc: Loc, zh: str, en: str) -> None:
         self.problems.append(Problem(loc, zh, en, at=self.doc.value_marks.get(loc)))
 
-    def test(self, spec: RuleTestSpec) -> None:
-        self.fact(spec.base, ("base",))
-        for j, case in enumerate(spec.facts or ()):
-            loc = ("facts", j)
-            self.fact(case.fact, (*loc, "fact"))
-            self.rule_ids(case.expect or (), (*loc, "expect"))
-            self.rule_ids(case.expect_absent or (), (*loc, "expect_absent"))
-            for k, rule_id in enumerate(case.expect_absent or ()):
-                if rule_id in (case.expect or ()):
-                    self.value(
-                        (*loc, "expect_absent", k),
-                        f"规则 {rule_id} 同时写在 expect 与 expect_absent 中",
-                        f"rule {rule_id} is in both expect and expect_absent",
-                    )
-        if spec.history is not None:
-            self.history(spec.history)
-            self.moments(spec)
+    def test(self, raw: Any) -> None:
+        if not isinstance(raw, dict):
+            return
+        self.fact(raw.get("base"), ("base",))
+        for j, case in _entries(raw.get("facts")):
+            if isinstance(case, dict):
+                self.fact_case(case, ("facts", j))
+        if isinstance(raw.get("history"), dict):
+            first = self.history(raw["history"])
+            self.moments(raw.get("as_of"), first)
 
     # --- facts --------------------------------------------------------------------------------
-    def fact(self, fact: Mapping[str, Any], loc: Loc) -> None:
+    def fact(self, fact: Any, loc: Loc) -> None:
+        if not isinstance(fact, dict):
+            return
         for name, value in fact.items():
-            field = BY_NAME.get(name)
+            field = BY_NAME.get(name) if isinstance(name, str) else None
             if field is None:
-                self.key((*loc, name), *_unknown("事实字段", "fact field", name, BY_NAME))
+                self.key((*loc, name), *_unknown("事实字段", "fact field", str(name), BY_NAME))
                 continue
             fault = _value_fault(field, value, self.codes)
             if fault is not None:
                 self.value((*loc, name), *fault)
 
-    def rule_ids(self, ids: Iterable[str], loc: Loc) -> None:
-        for k, rule_id in enumerate(ids):
+    def fact_case(self, case: dict[Any, Any], loc: Loc) -> None:
+        self.fact(case.get("fact"), (*loc, "fact"))
+        expect = [rule for _, rule in _texts(case.get("expect"))]
+        self.rule_ids(case.get("expect"), (*loc, "expect"))
+        self.rule_ids(case.get("expect_absent"), (*loc, "expect_absent"))
+        for k, rule_id in _texts(case.get("expect_absent")):
+            if rule_id in expect:
+                self.value(
+                    (*loc, "expect_absent", k),
+                    f"规则 {rule_id} 同时写在 expect 与 expect_absent 中",
+                    f"rule {rule_id} is in both expect and expect_absent",
+                )
+
+    def rule_ids(self, ids: Any, loc: Loc) -> None:
+        for k, rule_id in _texts(ids):
             self.rule_id(rule_id, (*loc, k))
 
     def rule_id(self, rule_id: str, loc: Loc) -> bool:
@@ -169,56 +197,76 @@ class _Checker:
         return False
 
     # --- histories ----------------------------------------------------------------------------
-    def history(self, history: History) -> None:
-        item = self.catalogue.items.get(history.item)
-        if item is None:
-            self.value(
-                ("history", "item"),
-                *_unknown("事项编码", "item code", history.item, self.catalogue.items),
-            )
+    def history(self, history: dict[Any, Any]) -> datetime | None:
+        """Check the history's item and steps; returns the moment of its first step."""
+        code = history.get("item")
+        item = self.catalogue.items.get(code) if isinstance(code, str) else None
+        if item is None and isinstance(code, str):
+            found = _unknown("事项编码", "item code", code, self.catalogue.items)
+            self.value(("history", "item"), *found)
         materials = {m.code for m in item.materials} if item is not None else None
-        for k, step in enumerate(history.steps):
-            loc = ("history", "steps", k)
-            if (k == 0) != (step.action == "submit"):
-                self.value(
-                    (*loc, "action") if step.action else loc,
-                    "第一步须为 submit（申报），且只能申报一次",
-                    "the first step must be submit, and only the first",
-                )
-            if k and step.at < history.steps[k - 1].at:
-                self.value(
-                    (*loc, "at"), "时间早于上一步", "earlier than the step before (time order)"
-                )
-            for m, code in enumerate(step.materials or ()):
-                if materials is not None and code not in materials:
-                    self.value(
-                        (*loc, "materials", m),
-                        *_unknown(f"{history.item} 的材料编码", "material code", code, materials),
-                    )
-            if step.rule is not None:
-                self.rule_id(step.rule, (*loc, "rule"))
-            if step.stop_type is not None and step.stop_type not in self.catalogue.stop_types:
-                known = self.catalogue.stop_types
-                self.value((*loc, "stop_type"), *_unknown("中止类型", "stop type", step.stop_type, known))
+        times: list[datetime] = []
+        for k, step in _entries(history.get("steps")):
+            if isinstance(step, dict):
+                self.step(step, ("history", "steps", k), k, materials, times)
+        return times[0] if times else None
 
-    def moments(self, spec: RuleTestSpec) -> None:
-        assert spec.history is not None
-        first = spec.history.steps[0].at
-        for m, moment in enumerate(spec.as_of or ()):
+    def step(
+        self,
+        step: dict[Any, Any],
+        loc: Loc,
+        k: int,
+        materials: set[str] | None,
+        times: list[datetime],
+    ) -> None:
+        if (k == 0) != (step.get("action") == "submit"):
+            self.value(
+                (*loc, "action") if "action" in step else loc,
+                "第一步须为 submit（申报），且只能申报一次",
+                "the first step must be submit, and only the first",
+            )
+        moment = _when(step.get("at"))
+        if moment is not None and times and moment < times[-1]:
+            self.value((*loc, "at"), "时间早于上一步", "earlier than the step before")
+        if moment is not None:
+            times.append(moment)
+        for m, code in _texts(step.get("materials")):
+            if materials is not None and code not in materials:
+                found = _unknown("材料编码", "material code", code, materials)
+                self.value((*loc, "materials", m), *found)
+        if isinstance(step.get("rule"), str):
+            self.rule_id(step["rule"], (*loc, "rule"))
+        stop_type = step.get("stop_type")
+        if isinstance(stop_type, str) and stop_type not in self.catalogue.stop_types:
+            found = _unknown("中止类型", "stop type", stop_type, self.catalogue.stop_types)
+            self.value((*loc, "stop_type"), *found)
+
+    def moments(self, moments: Any, first: datetime | None) -> None:
+        for m, moment in _entries(moments):
+            if not isinstance(moment, dict):
+                continue
             loc = ("as_of", m)
-            if moment.at < first:
+            at = _when(moment.get("at"))
+            if at is not None and first is not None and at < first:
                 self.value((*loc, "at"), "时刻早于申报", "the moment is before the submission")
-            for n, expected in enumerate(moment.alerts or ()):
-                where = (*loc, "alerts", n)
-                if self.rule_id(expected.rule, (*where, "rule")):
-                    level = self.rules[expected.rule].level
-                    if expected.level is not None and expected.level != level:
-                        self.value(
-                            (*where, "level"),
-                            f"规则 {expected.rule} 的级别是 {level}",
-                            f"rule {expected.rule} has level {level}",
-                        )
-            self.rule_ids(moment.absent or (), (*loc, "absent"))
+            for n, expected in _entries(moment.get("alerts")):
+                self.alert(expected, (*loc, "alerts", n))
+            self.rule_ids(moment.get("absent"), (*loc, "absent"))
+
+    def alert(self, expected: Any, loc: Loc) -> None:
+        entry = {"rule": expected} if isinstance(expected, str) else expected
+        if not isinstance(entry, dict) or not isinstance(entry.get("rule"), str):
+            return
+        rule_id = entry["rule"]
+        if not self.rule_id(rule_id, (*loc, "rule") if entry is expected else loc):
+            return
+        level = self.rules[rule_id].level
+        if isinstance(entry.get("level"), str) and entry["level"] != level:
+            self.value(
+                (*loc, "level"),
+                f"规则 {rule_id} 的级别是 {level}",
+                f"rule {rule_id} has level {level}",
+            )
 
 
 def _value_fault(
@@ -236,7 +284,9 @@ def _value_fault(
             f"字段 {field.name} 不能为空值；要让事实缺少该字段，请不写它",
             f"field {field.name} cannot be null; leave it out to make it absent",
         )
-    return type_fault(field, value) or range_fault(field, value) or choice_fault(field, value, codes)
+    return (
+        type_fault(field, value) or range_fault(field, value) or choice_fault(field, value, codes)
+    )
 
 
 def _unknown(zh: str, en: str, name: str, known: Iterable[str]) -> tuple[str, str]:

@@ -34,7 +34,9 @@ ALERT_ACTIONS = ("acknowledge", "respond", "remove")
 _MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)([+-]\d{2}:?\d{2}|Z)?")
 
 Text = Annotated[str, Field(min_length=1)]
-Person = Literal["applicant", "clerk", "handler", "reviewer", "head", "supervisor", "policy", "admin"]
+Person = Literal[
+    "applicant", "clerk", "handler", "reviewer", "head", "supervisor", "policy", "admin"
+]
 assert set(get_args(Person)) == set(ROLES)
 StepAction = Literal[
     "submit",
@@ -61,7 +63,7 @@ Status = Literal["open", "acknowledged", "responded", "removed", "resolved"]
 assert get_args(Status) == STATUSES
 
 
-def _moment(value: Any) -> Any:
+def parse_moment(value: Any) -> Any:
     """A moment as written ("2026-03-02 09:00", Beijing time unless an offset is given)."""
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=LEGAL_TZ)
@@ -85,7 +87,7 @@ def _moment(value: Any) -> Any:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=LEGAL_TZ)
 
 
-Moment = Annotated[datetime, BeforeValidator(_moment)]
+Moment = Annotated[datetime, BeforeValidator(parse_moment)]
 
 
 class SpecModel(BaseModel):
@@ -106,7 +108,8 @@ class FactCase(SpecModel):
         if self.expect is None and self.expect_absent is None:
             raise RuleViolation.one(
                 (),
-                "须写 expect（应触发的全部规则，[] 表示都不触发）或 expect_absent（不得触发的规则）",
+                "须写 expect（应触发的全部规则，[] 表示都不触发）"
+                "或 expect_absent（不得触发的规则）",
                 "needs expect (every rule that must fire; [] for none) or expect_absent "
                 "(rules that must not fire)",
             )

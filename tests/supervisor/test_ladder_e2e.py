@@ -163,3 +163,26 @@ def test_cards_need_a_supervisor_to_remove(
     assert [h["action"] for h in detail["history"]] == ["open", "acknowledge", "remove"]
     other = client.get(url, headers=people.auth("other_handler"))
     assert other.status_code == 404
+
+
+def test_alert_filters(
+    client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
+) -> None:
+    case_id = _filed_case(client, people, core, clock)
+    _sweep(client, people, clock, 4, 9, 12)  # warning and step over
+    _sweep(client, people, clock, 4, 15, 9)  # yellow; the warning resolves
+    auth = people.auth("supervisor")
+
+    def ids(**params: str) -> set[str]:
+        rows = client.get("/api/v1/alerts", params=params, headers=auth).json()
+        return {a["rule_id"] for a in rows}
+
+    assert ids(case_id=case_id) == {"TIME-STEP-OVER", "TIME-YELLOW", "TIME-WARNING"}
+    assert ids(level="yellow") == {"TIME-YELLOW"}
+    assert ids(status="resolved") == {"TIME-WARNING"}
+    assert ids(department=people.other_department) == set()
+    assert ids(item="LAWYER-PRACTICE", status="open") == {"TIME-STEP-OVER", "TIME-YELLOW"}
+    assert ids(since=bj(2026, 4, 15, 0).isoformat()) == {"TIME-YELLOW"}
+    assert ids(until=bj(2026, 4, 15, 0).isoformat()) == {"TIME-STEP-OVER", "TIME-WARNING"}
+    mine = client.get("/api/v1/alerts", headers=people.auth("other_handler")).json()
+    assert mine == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from approval_core.cases.workflow import ACTIONS
+
 FieldType = Literal["int", "number", "bool", "str", "list"]
 
 
@@ -26,24 +28,10 @@ class FactField:
     choices: tuple[str, ...] | str | None = None
 
 
+# Workflow actions, plus the events the supervisor itself produces.
 _ACTIONS = (
+    *ACTIONS,
     "submit",
-    "register",
-    "accept",
-    "reject",
-    "request_supplement",
-    "supplement_received",
-    "assign",
-    "handle",
-    "review",
-    "stop",
-    "resume",
-    "extend",
-    "approve_extension",
-    "return",
-    "conclude",
-    "withdraw",
-    "charge_fee",
     "sweep",
     "clock_recomputed",
     "change_after_conclusion",

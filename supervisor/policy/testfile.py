@@ -38,26 +38,7 @@ Person = Literal[
     "applicant", "clerk", "handler", "reviewer", "head", "supervisor", "policy", "admin"
 ]
 assert set(get_args(Person)) == set(ROLES)
-StepAction = Literal[
-    "submit",
-    "register",
-    "accept",
-    "reject",
-    "request_supplement",
-    "supplement_received",
-    "assign",
-    "handle",
-    "review",
-    "stop",
-    "resume",
-    "extend",
-    "approve_extension",
-    "return",
-    "conclude",
-    "withdraw",
-    "charge_fee",
-]
-assert get_args(StepAction) == STEP_ACTIONS
+StepAction = Literal["submit"] | ActionName
 Level = Literal["warning", "yellow", "red", "anomaly"]
 Status = Literal["open", "acknowledged", "responded", "removed", "resolved"]
 assert get_args(Status) == STATUSES

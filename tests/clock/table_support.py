@@ -1,4 +1,12 @@
-"""Shared helpers of the hand-checked clock tables: event builders and the one check they run."""
+"""Shared helpers of the hand-checked clock tables: event builders and the one check they run.
+
+Every expected figure below was counted by hand from the State Council's notices on the 2025
+and 2026 holiday arrangements; the comment above each row lists the counted days.
+Reminders: 2025 rest days 1/1; 1/28-2/4 (make-up 1/26 Sun, 2/8 Sat); 4/4-6; 5/1-5 (make-up 4/27
+Sun); 5/31-6/2; 10/1-8 (make-up 9/28 Sun, 10/11 Sat). 2026 rest days 1/1-3 (make-up 1/4 Sun);
+2/15-23 (make-up 2/14 Sat, 2/28 Sat); 4/4-6; 5/1-5 (make-up 5/9 Sat); 6/19-21; 9/25-27 (make-up
+9/20 Sun); 10/1-7 (make-up 10/10 Sat).
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import supervisor.durable_compile as durable_compile
 import supervisor.engine as engine_module
 from supervisor.engine import MAX_RULES, DurableEngine, EngineError, compile_ruleset
 from supervisor.evaluator import evaluate_python
@@ -138,12 +139,12 @@ def test_400_mixed_rules_agree_with_python(engine: DurableEngine) -> None:
 def test_the_network_model_meets_durable_at_its_stack_limit(
     engine: DurableEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "MAX_STACK", 64)  # durable's own limit, no margin
+    monkeypatch.setattr(durable_compile, "MAX_STACK", 64)  # durable's own limit, no margin
     assert len(compile_ruleset(_thresholds(64))[0]) == 1
     assert len(compile_ruleset(_thresholds(65))[0]) == 2
     engine.load(_thresholds(64))
     assert len(both(engine, {"overdue": 100})) == 64  # the most durable matches at once
-    monkeypatch.setattr(engine_module, "MAX_STACK", 10**6)  # no model: durable fails
+    monkeypatch.setattr(durable_compile, "MAX_STACK", 10**6)  # no model: durable fails
     engine.load(_thresholds(65))
     with pytest.raises(EngineError, match="error code: 303"):
         engine.evaluate({"overdue": 100})

@@ -1,24 +1,17 @@
-"""Hand-checked legal-clock cases, part 2: the acceptance window (Art. 32), as-of moments and
-the end of a case. Part 1 (holidays, stops, extensions) is test_clock_table_calendar.py, part 3
-(cut-off, time zones, steps, promised limit, 2027) is test_clock_table_deadline.py.
+"""Rows of the hand-checked legal-clock table (run by test_clock_table.py):
+part 2: the acceptance window (Art. 32), as-of moments and
+the end of a case. Part 1 (holidays, stops, extensions) is table_calendar.py, part 3
+(cut-off, time zones, steps, promised limit, 2027) is table_deadline.py.
 
-Every expected figure below was counted by hand from the State Council's notices on the 2025
-and 2026 holiday arrangements; the comment above each row lists the counted days.
-Reminders: 2025 rest days 1/1; 1/28-2/4 (make-up 1/26 Sun, 2/8 Sat); 4/4-6; 5/1-5 (make-up 4/27
-Sun); 5/31-6/2; 10/1-8 (make-up 9/28 Sun, 10/11 Sat). 2026 rest days 1/1-3 (make-up 1/4 Sun);
-2/15-23 (make-up 2/14 Sat, 2/28 Sat); 4/4-6; 5/1-5 (make-up 5/9 Sat); 6/19-21; 9/25-27 (make-up
-9/20 Sun); 10/1-7 (make-up 10/10 Sat).
+Every expected figure was counted by hand; the comment above each row lists the counted days
+(the 2025 and 2026 rest and make-up days are listed in table_support.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from approval_core.calendar import WorkCalendar, load_calendar
-from approval_core.clock.schemas import ClockEvent
-from tests.clock.table_support import RULES, SPRING_2025, check_row, d, ev
+from tests.clock.table_support import SPRING_2025, d, ev
 
 CASES = [
     # Received Mon 2025-03-03, window 3/4-7, 3/10 -> due 3/10; nothing by 3/11: deemed from 3/3,
@@ -213,19 +206,3 @@ CASES = [
         id="rejected-in-window",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def calendar() -> WorkCalendar:
-    return load_calendar(RULES)
-
-
-@pytest.mark.parametrize(("events", "when", "policy", "expected"), CASES)
-def test_clock_case(
-    calendar: WorkCalendar,
-    events: list[ClockEvent],
-    when: str,
-    policy: dict[str, Any],
-    expected: dict[str, Any],
-) -> None:
-    check_row(calendar, events, when, policy, expected)

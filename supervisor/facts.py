@@ -82,10 +82,13 @@ def case_fact(
     """The flat fact of a case event: {"event": {...}, "case": snapshot} -> fields."""
     event, case = payload["event"], payload["case"]
     item = case["item"]
+    names = catalogue.get(item)
     fact: dict[str, Any] = {
         "subject": "case",
         "event": event["action"],
         "item": item,
+        "item_name": names.name_zh,
+        "item_name_en": names.name_en,
         "category": case["category"],
         "department": case["department"],
         "state": case["state"],
@@ -127,6 +130,8 @@ def item_fact(catalogue: Catalogue, code: str) -> dict[str, Any]:
         "subject": "item",
         "event": "disclosure_check",
         "item": code,
+        "item_name": item.name_zh,
+        "item_name_en": item.name_en,
         "category": item.category,
         "department": item.department,
         "disclosure_missing": missing,

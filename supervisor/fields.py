@@ -58,6 +58,8 @@ FIELDS: tuple[FactField, ...] = (
     FactField("event", "str", "触发事件", "the event that produced the fact", choices=_ACTIONS),
     FactField("actor_role", "str", "操作人角色", "role of the person who acted"),
     FactField("item", "str", "事项编码", "catalogue item code", choices="@items"),
+    FactField("item_name", "str", "事项名称", "item name (Chinese)"),
+    FactField("item_name_en", "str", "事项名称（英文）", "item name (English)"),
     FactField("category", "str", "事项类别", "catalogue category code"),
     FactField(
         "department", "str", "责任部门", "responsible department code", choices="@departments"

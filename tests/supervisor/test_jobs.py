@@ -49,8 +49,9 @@ def test_judging_the_same_facts_twice_changes_nothing(
 ) -> None:
     a = people.actors
     item = item_in(core, people.department)
-    case_id, _, _ = submit(sessions, core, a["clerk"], item, core.now(),
-                           materials=mandatory_materials(core, item)[:1])
+    case_id, _, _ = submit(
+        sessions, core, a["clerk"], item, core.now(), materials=mandatory_materials(core, item)[:1]
+    )
     act(sessions, core, a["clerk"], case_id, "register", core.now())
     act(sessions, core, a["clerk"], case_id, "accept", core.now())
     with sessions() as session, session.begin():

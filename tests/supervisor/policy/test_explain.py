@@ -71,7 +71,7 @@ def test_explain_shows_why_the_warning_fires_and_the_days(
         "      remaining (3) <= 3 ✓",
         "      remaining (3) >= 0 ✓",
     ]
-    assert lines[warning + 5].startswith("    → 事项 LAWYER-PRACTICE 的案件剩余 3 个工作日到期")
+    assert lines[warning + 5].startswith("    → 事项「律师执业许可」的案件剩余 3 个工作日到期")
     yellow = next(i for i, line in enumerate(lines) if line.startswith("✗ TIME-YELLOW"))
     assert lines[yellow + 2] == "      overdue (0) >= 1 ✗"
     days = {line[:10]: line for line in lines if line[:4] == "2026"}

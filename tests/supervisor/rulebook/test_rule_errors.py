@@ -237,13 +237,15 @@ def test_all_and_any_need_lists_and_cannot_share_a_level(rules: RuleFiles) -> No
 
 def test_message_placeholders_cause_field_and_response_days(rules: RuleFiles) -> None:
     rules.replace(
-        PROC, "message_zh: 事项 {item} 的案件未经审核", "message_zh: 事项 {itme} 的案件未经审核"
+        PROC,
+        "message_zh: 事项「{item_name}」的案件未经审核",
+        "message_zh: 事项「{itme_name}」的案件未经审核",
     )
     rules.replace(TIME, "cause_field: step", "cause_field: stepp\n      response_days: 2")
     rules.replace(TIME, "response_days: {param: yellow_response_days}", "response_days: '3'")
     assert rules.problems() == [
-        f"{rules.at(PROC, '事项 {itme}')}: 未知事实字段 itme，是否应为 item？ "
-        "/ unknown fact field itme; did you mean item?",
+        f"{rules.at(PROC, '事项「{itme_name}')}: 未知事实字段 itme_name，是否应为 item_name？ "
+        "/ unknown fact field itme_name; did you mean item_name?",
         f"{rules.at(TIME, 'stepp')}: 未知事实字段 stepp，是否应为 step？ "
         "/ unknown fact field stepp; did you mean step?",
         f"{rules.at(TIME, 'response_days: 2')}: 预警不设回告期限 response_days"
@@ -256,9 +258,9 @@ def test_message_placeholders_cause_field_and_response_days(rules: RuleFiles) ->
 
 
 def test_unbalanced_braces_in_a_message(rules: RuleFiles) -> None:
-    text = "message_en: A case of {item} was concluded without review"
-    rules.replace(PROC, text, text.replace("{item}", "{item"))
-    where = rules.at(PROC, "A case of {item was")
+    text = "message_en: A case of {item_name_en} was concluded without review"
+    rules.replace(PROC, text, text.replace("{item_name_en}", "{item_name_en"))
+    where = rules.at(PROC, "A case of {item_name_en was")
     assert only_problem(rules) == (
         f"{where}: 消息模板的花括号不成对；要显示花括号本身请写 {{{{ 或 }}}} "
         "/ unbalanced braces in the message; write {{ or }} for a brace itself"

@@ -321,6 +321,9 @@ def _record_and_emit(
     store_clock(case, clock)
     if clock.provisional:
         note_provisional(session, deps, clock)
+    # The fact tells what the case looked like when the event happened (imported events are
+    # in the past); the row keeps the clock as of now.
+    at_event = clock if at >= now else stored_clock(deps, case, at)
     session.flush()
     fact = {
         "event": {
@@ -334,7 +337,7 @@ def _record_and_emit(
             **payload,
             **context,
         },
-        "case": snapshot(deps, case, clock),
+        "case": snapshot(deps, case, at_event),
     }
     emit_fact(
         session, kind=f"case.{action}", payload=fact, now=now, case_id=case.id, record_id=record.id

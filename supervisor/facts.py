@@ -7,7 +7,7 @@ out (a comparison on a missing field is false).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -52,6 +52,23 @@ def _clock_fields(clock: Mapping[str, Any]) -> dict[str, Any]:
         out["step_limit"] = step["limit"] or 0
         out["step_over"] = step["over"]
     return out
+
+
+# Steps of the workflow that an item's flow does not name.
+_STEP_NAMES = {
+    "register": ("登记", "registration"),
+    "supplement": ("补正", "supplement"),
+    "assign": ("分办", "assignment"),
+    "done": ("办结", "concluded"),
+}
+
+
+def _step_names(flow: Sequence[Any], step: str) -> tuple[str, str]:
+    """The step's names from the item's published flow, else the workflow's own."""
+    for entry in flow:
+        if entry.code == step:
+            return entry.name_zh, entry.name_en
+    return _STEP_NAMES.get(step, (step, step))
 
 
 def _amount(value: Any) -> float | None:
@@ -105,6 +122,7 @@ def case_fact(
         "max_extension_days": catalogue.max_extension_days(catalogue.get(item)),
         **_clock_fields(case["clock"]),
     }
+    fact["step_name"], fact["step_name_en"] = _step_names(names.flow, case["step"])
     if event.get("actor_role"):
         fact["actor_role"] = event["actor_role"]
     if case.get("decision"):

@@ -67,6 +67,8 @@ FIELDS: tuple[FactField, ...] = (
     FactField("state", "str", "案件状态", "case state", choices=_STATES),
     FactField("decision", "str", "办理决定", "decision", choices=("approved", "denied")),
     FactField("step", "str", "当前环节", "current step", choices=_STEPS),
+    FactField("step_name", "str", "当前环节名称", "name of the current step (Chinese)"),
+    FactField("step_name_en", "str", "当前环节名称（英文）", "name of the current step (English)"),
     FactField("stop_type", "str", "中止类型", "type of the open clock stop"),
     FactField("limit", "int", "法定时限（工作日）", "statutory limit (working days)", 0, 1000),
     FactField(

@@ -61,7 +61,10 @@ def test_warning_then_yellow_then_red(
     _sweep(client, people, clock, 4, 8, 12)
     alerts = _alerts(client, people, case_id)
     assert "TIME-WARNING" not in alerts  # remaining 4
-    assert alerts["TIME-STEP-OVER"]["status"] == "open"  # handle step: 26 > 20
+    step_over = alerts["TIME-STEP-OVER"]
+    assert step_over["status"] == "open"  # handle step: 26 > 20
+    handle = next(s for s in core.catalogue.get(ITEM).flow if s.code == "handle")
+    assert f"「{handle.name_zh}」" in step_over["message_zh"]
     _sweep(client, people, clock, 4, 9, 12)
     warning = _alerts(client, people, case_id)["TIME-WARNING"]
     assert (warning["level"], warning["status"]) == ("warning", "open")

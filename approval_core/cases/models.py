@@ -16,6 +16,18 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_department_state", "department_code", "state"),
         Index("ix_cases_item_state", "item_code", "state"),
+        # Covers the /metrics aggregate: open cases are counted from the index alone.
+        Index(
+            "ix_cases_watch",
+            "state",
+            "item_code",
+            "department_code",
+            "step",
+            "stop_type",
+            "clock_running",
+            "clock_overdue",
+            "clock_remaining",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -11,47 +11,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from approval_core.cases.checks import action_payload, check_materials, effective_actor, event_time
 from approval_core.cases.models import Case
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.cases.snapshot import refresh_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
 from approval_core.context import Actor, CoreDeps
-from approval_core.errors import Forbidden, InvalidInput, NotFound
+from approval_core.errors import Forbidden, NotFound
 from approval_core.outbox.service import emit_fact
 from approval_core.records.models import CaseRecord
 from approval_core.records.service import GENESIS, append_record, records_of
 from approval_core.system.service import note_provisional
-from approval_core.timeutil import as_utc, legal_date
-from approval_core.users.models import User
+from approval_core.timeutil import legal_date
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 def query_code_digest(tracking_no: str, code: str, key: str) -> str:
     return hashlib.sha256(f"{key}:{tracking_no}:{code.strip().upper()}".encode()).hexdigest()
-
-
-def _event_time(
-    deps: CoreDeps, at: datetime | None, field: str, not_before: datetime | None
-) -> datetime:
-    """`at` defaults to now; never in the future, never before the case's last event."""
-    now = deps.now()
-    if at is None:
-        at = now
-    at = as_utc(at)
-    if at > now:
-        raise InvalidInput(
-            f"{field} {at.isoformat()} is in the future",
-            detail_zh=f"{field} 不能晚于当前时间",
-            field=field,
-        )
-    if not_before is not None and at < not_before:
-        raise InvalidInput(
-            f"{field} {at.isoformat()} is before the case's last event ({not_before.isoformat()})",
-            detail_zh=f"{field} 不能早于案件上一操作时间",
-            field=field,
-        )
-    return at
 
 
 def _new_tracking_no(session: Session, day: str) -> str:
@@ -77,15 +54,8 @@ def submit(
             field="submitted_at",
         )
     item = deps.catalogue.get(command.item)
-    known = {m.code for m in item.materials}
-    unknown = [code for code in command.materials if code not in known]
-    if unknown:
-        raise InvalidInput(
-            f"unknown material codes for {item.code}: {', '.join(unknown)}",
-            detail_zh=f"材料编码不属于该事项：{', '.join(unknown)}",
-            field="materials",
-        )
-    at = _event_time(deps, command.submitted_at, "submitted_at", None)
+    check_materials(deps, item.code, command.materials, "materials")
+    at = event_time(deps, command.submitted_at, "submitted_at", None)
     tracking_no = _new_tracking_no(session, legal_date(at).strftime("%Y%m%d"))
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
     case = Case(
@@ -138,9 +108,9 @@ def act(
 ) -> Case:
     """One workflow action: check, update the case, append the record, emit the fact."""
     case = scoped_case(session, actor, case_id, for_update=True)
-    doer = _effective_actor(session, actor, command)
-    at = _event_time(deps, command.at, "at", case.last_event_at)
-    payload = _payload(session, deps, case, command)
+    doer = effective_actor(session, actor, command)
+    at = event_time(deps, command.at, "at", case.last_event_at)
+    payload = action_payload(session, deps, case, command)
     current = CaseState(case.state, case.resume_state, case.stop_type)
     outcome = transition(current, command.action, doer.role, payload)
     from_state = case.state
@@ -166,90 +136,6 @@ DOCUMENT_OUT = {
     "approve_extension": "extension_notice",  # 延期告知书
     "conclude": "decision",  # 决定书
 }
-
-
-def _effective_actor(session: Session, actor: Actor, command: ActionCommand) -> Actor:
-    """The person the record names: the caller, or (admin imports only) `actor`."""
-    if command.actor is None or command.actor == actor.user_id:
-        return actor
-    if actor.role != "admin":
-        raise Forbidden(
-            "only an admin may record an action on behalf of another user",
-            detail_zh="只有管理员可以代他人录入操作",
-            field="actor",
-        )
-    user = session.get(User, command.actor)
-    if user is None or not user.active:
-        raise InvalidInput(
-            f"no active user {command.actor}", detail_zh="操作人不存在", field="actor"
-        )
-    return Actor(user.id, user.name, user.role, user.department_code)
-
-
-def _check_materials(deps: CoreDeps, case: Case, codes: list[str] | None, field: str) -> None:
-    known = {m.code for m in deps.catalogue.get(case.item_code).materials}
-    unknown = [c for c in codes or [] if c not in known]
-    if unknown:
-        raise InvalidInput(
-            f"unknown material codes for {case.item_code}: {', '.join(unknown)}",
-            detail_zh=f"材料编码不属于该事项：{', '.join(unknown)}",
-            field=field,
-        )
-
-
-def _payload(
-    session: Session, deps: CoreDeps, case: Case, command: ActionCommand
-) -> dict[str, Any]:
-    """The action's own data, checked against the catalogue and the people involved."""
-    data = command.model_dump(
-        exclude_none=True, exclude={"action", "actor", "at", "reason", "legal_basis", "documents"}
-    )
-    if command.amount is not None:
-        data["amount"] = str(command.amount)
-    _check_materials(deps, case, command.materials, "materials")
-    if command.action == "stop":
-        _check_stop(deps, command)
-    if command.action == "assign":
-        _check_assignee(session, case, command.assignee)
-    return data
-
-
-def _check_stop(deps: CoreDeps, command: ActionCommand) -> None:
-    known = deps.catalogue.stop_types
-    if command.stop_type == "supplement":
-        raise InvalidInput(
-            "use request_supplement for a supplement (补正)",
-            detail_zh="补正请使用 request_supplement 操作",
-            field="stop_type",
-        )
-    if command.stop_type not in known:
-        raise InvalidInput(
-            f"unknown stop_type {command.stop_type!r}; known: {', '.join(sorted(known))}",
-            detail_zh=f"未知的特别程序类型：{command.stop_type}",
-            field="stop_type",
-        )
-    if command.expected_days is None:
-        raise InvalidInput(
-            "expected_days is required: the applicant is told the expected duration",
-            detail_zh="必须填写预计所需时间（书面告知申请人）",
-            field="expected_days",
-        )
-
-
-def _check_assignee(session: Session, case: Case, assignee: int | None) -> None:
-    user = session.get(User, assignee) if assignee is not None else None
-    if user is None or not user.active or user.role != "handler":
-        raise InvalidInput(
-            "assignee must be an active handler's user id",
-            detail_zh="承办人必须是有效的承办人员",
-            field="assignee",
-        )
-    if user.department_code != case.department_code:
-        raise InvalidInput(
-            f"handler {user.id} belongs to {user.department_code}, not {case.department_code}",
-            detail_zh="承办人不属于本案件的责任部门",
-            field="assignee",
-        )
 
 
 def _apply_side_fields(case: Case, command: ActionCommand, doer: Actor) -> None:

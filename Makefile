@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint bench install clean
+.PHONY: run test test-sqlite test-postgres lint bench install tools clean system-packages
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (durable-rules does not import on 3.13)"; exit 1; }
@@ -16,19 +16,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Receipts need a CJK font for their PDFs and the tests read PDF text with poppler's pdftotext;
+# both come from Debian packages (installed here if missing, as root; no download at run time).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+system-packages:
+	@test -f $(CJK_FONT) && command -v pdftotext >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  fonts-wqy-zenhei poppler-utils >/dev/null; }
 
-run: $(STAMP)
+install: $(STAMP) system-packages
+
+# promtool, prometheus and amtool for tests/metrics: Debian packages, installed as root when
+# missing (CI runs as root). Elsewhere the tests needing them skip, saying why (CI=true: fail).
+tools:
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null && \
+	  command -v amtool >/dev/null || if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  prometheus prometheus-alertmanager >/dev/null; \
+	  else echo "note: install the Debian packages prometheus and prometheus-alertmanager"; fi
+
+run: $(STAMP) system-packages
 	$(BIN)/sunlight db upgrade
 	$(BIN)/sunlight demo load --if-empty
 	$(BIN)/sunlight serve --host 127.0.0.1 --port 8000
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) system-packages tools
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) system-packages tools
 	SUNLIGHT_TEST_DATABASE_URL=$${SUNLIGHT_TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -8,7 +8,18 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import ServiceState
-from api.routers import alerts, cases, items, public, supervision, system, users
+from api.routers import (
+    alerts,
+    cases,
+    items,
+    metrics,
+    notifications,
+    public,
+    receipts,
+    supervision,
+    system,
+    users,
+)
 from approval_core.context import load_deps
 from approval_core.db import make_engine, make_session_factory
 from approval_core.settings import Settings, get_settings
@@ -39,8 +50,10 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     )
     app.state.service = service
     errors.install(app)
-    for module in (items, cases, public, system, users, alerts, supervision):
+    routers = (items, cases, public, receipts, system, users, alerts, supervision, notifications)
+    for module in routers:
         app.include_router(module.router)
+    metrics.install(app, service)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

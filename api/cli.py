@@ -87,6 +87,7 @@ def worker() -> None:
     import threading
 
     from api.app import build_state
+    from api.routers.metrics import serve_metrics
 
     settings = get_settings()
     try:
@@ -96,10 +97,12 @@ def worker() -> None:
             click.echo(problem, err=True)
         sys.exit(1)
     scheduler = _start_jobs(state)
+    # The worker's own counters (and the DB figures unless SUNLIGHT_METRICS_DB=false).
+    serve_metrics(state, settings.host, settings.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    click.echo("worker running; Ctrl-C to stop")
+    click.echo(f"worker running, metrics on {settings.host}:{settings.port}; Ctrl-C to stop")
     stop.wait()
     scheduler.shutdown(wait=True)
 
@@ -213,9 +216,11 @@ def demo_load(if_empty: bool) -> None:
 
 
 def _register() -> None:
+    from api.cli_notifications import notifications
     from api.cli_rules import rules
 
     main.add_command(rules)
+    main.add_command(notifications)
 
 
 _register()

@@ -25,6 +25,7 @@ from approval_core.errors import ConfigError, NotFound
 from approval_core.settings import get_settings
 from approval_core.timeutil import LEGAL_TZ, utcnow
 from approval_core.yamlsource import sort_messages
+from supervisor.notify.routing import check_routing, known_codes
 from supervisor.policy.explain import explain_case
 from supervisor.policy.render import coverage_lines, explanation_lines, report_lines
 from supervisor.policy.ruletests import run_rule_tests
@@ -54,6 +55,7 @@ def check(directory: Path | None) -> None:
     in force (SUNLIGHT_RULES_DIR)."""
     rules_dir = directory or get_settings().rules_dir
     problems = check_rulebook(rules_dir)
+    problems += check_routing(rules_dir, known_codes(rules_dir))  # rules/notifications.yaml
     try:
         load_calendar(rules_dir)  # the service needs it too; check_rulebook does not read it
     except ConfigError as exc:

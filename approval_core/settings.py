@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     engine_mode: Literal["durable", "python", "dual"] = "durable"
     # Reload the rules when a file under rules_dir changes (all or nothing).
     watch_rules: bool = False
+    # /metrics reads the open cases and alerts from the database; set false on all but one of
+    # several API processes (or on all of them when the worker serves the figures).
+    metrics_db: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -21,6 +21,7 @@ from approval_core.timeutil import legal_date
 from approval_core.users.models import User
 from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
 from supervisor.alerts.service import SYSTEM, cause_of, render
+from supervisor.notify.outbox import notify_alerts
 from supervisor.rulebook.compiled import CompiledRule
 from supervisor.runtime import Supervisor
 
@@ -208,6 +209,16 @@ class Judge:
         ]
         if events:
             self.session.execute(insert(_EVENTS), events)
+            # Notifications go to the delivery outbox in this same transaction.
+            opened = [
+                a if isinstance(a, Alert) else SimpleNamespace(**{**vars(a), "id": ids[a.cause]})
+                for a, action, *_ in self._history
+                if action in ("open", "reopen")
+            ]
+            notify_alerts(self.session, self.sup.rules_dir, opened, self.now)
         changes = len(self._history)
+        self.sup.metrics.count_opened(
+            a.level for a, action, *_ in self._history if action != "resolve"
+        )
         self._history, self._new = [], []
         return changes

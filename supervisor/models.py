@@ -1,5 +1,21 @@
 """The supervisor's tables, imported in one place (Alembic autogenerate and tests load it)."""
 
 from supervisor.alerts.models import Alert, AlertEvent, Lease
+from supervisor.notify.models import (
+    ContactPoint,
+    Delivery,
+    DeliveryAttempt,
+    InboxMessage,
+    NotifyTimer,
+)
 
-__all__ = ["Alert", "AlertEvent", "Lease"]
+__all__ = [
+    "Alert",
+    "AlertEvent",
+    "ContactPoint",
+    "Delivery",
+    "DeliveryAttempt",
+    "InboxMessage",
+    "Lease",
+    "NotifyTimer",
+]

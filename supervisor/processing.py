@@ -123,4 +123,5 @@ def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: in
     if done and not failed:
         resolve_alert(session, "engine-error", now)
     session.flush()
+    sup.metrics.facts_processed.inc(done)
     return done

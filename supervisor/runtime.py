@@ -19,6 +19,7 @@ from approval_core.catalogue.service import Catalogue
 from approval_core.errors import ConfigError
 from supervisor.engine import DurableEngine, EngineError
 from supervisor.evaluator import evaluate_python
+from supervisor.metrics.process import SupervisorMetrics
 from supervisor.rulebook import load_rulebook
 from supervisor.rulebook.compiled import Compare, Condition, RuleSet
 from supervisor.timing import Thresholds, thresholds
@@ -82,6 +83,7 @@ class Supervisor:
         self.ruleset = self._install(load_rulebook(rules_dir, catalogue))
         self.status = ReloadStatus(ok=True, version=self.ruleset.version, at=None)
         self.engine_errors = 0
+        self.metrics = SupervisorMetrics()
 
     def _install(self, ruleset: RuleSet) -> RuleSet:
         if self.engine is not None:
@@ -122,6 +124,10 @@ class Supervisor:
         memoised per rule set on that projection of the fact (a sweep judges many cases that
         look alike to the rules); dual mode always asks both evaluators.
         """
+        with self.metrics.rule_evaluation_seconds.time():
+            return self._evaluate(fact)
+
+    def _evaluate(self, fact: Mapping[str, Any]) -> list[str]:
         ruleset = self.ruleset
         if self.engine is None:
             return evaluate_python(ruleset, fact)

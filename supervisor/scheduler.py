@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.context import CoreDeps
 from supervisor.alerts.models import Lease
+from supervisor.notify.deliver import Deliverer
+from supervisor.notify.settings import SmtpSettings
+from supervisor.notify.timers import run_timers, send_digests
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from supervisor.sweep import SweepResult, reschedule_open_cases, sweep
@@ -57,6 +60,7 @@ class Jobs:
     holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     lease_ttl: timedelta = timedelta(seconds=60)
     last_sweep: SweepResult | None = None
+    deliverer: Deliverer | None = None
     _stamp: tuple[tuple[str, int], ...] = ()
 
     def rules_stamp(self) -> tuple[tuple[str, int], ...]:
@@ -95,6 +99,24 @@ class Jobs:
         self.last_sweep = sweep(self.sessions, self.deps, self.supervisor, now)
         return self.last_sweep
 
+    def notify_if_leader(self) -> int:
+        """Escalations, repeats and the daily digest (leader only, so each is written once)."""
+        now = self.deps.now()
+        if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
+            return 0
+        with self.sessions() as session, session.begin():
+            rules_dir = self.supervisor.rules_dir
+            written = run_timers(session, rules_dir, now)
+            return written + send_digests(session, self.deps, rules_dir, now)
+
+    def deliver(self) -> int:
+        """Send due deliveries (any worker: claims keep them apart)."""
+        if self.deliverer is None:
+            smtp = SmtpSettings().config()
+            self.deliverer = Deliverer.with_smtp(self.sessions, self.deps.now, smtp)
+            self.deliverer.on_attempt = self.supervisor.metrics.count_delivery
+        return self.deliverer.run_once()
+
 
 def start(
     jobs: Jobs, *, poll_seconds: float = 2.0, sweep_seconds: float = 30.0, watch: bool = False
@@ -104,6 +126,8 @@ def start(
     plan: list[tuple[str, Callable[[], object], float]] = [
         ("poll-facts", jobs.poll_facts, poll_seconds),
         ("sweep", jobs.sweep_if_leader, sweep_seconds),
+        ("notify", jobs.notify_if_leader, sweep_seconds),
+        ("deliver", jobs.deliver, poll_seconds),
     ]
     if watch:
         jobs.watch_rules()  # the first call only notes the files' state

@@ -43,8 +43,18 @@ _COLUMNS = (
     Case.clock_events,
 )
 _CASES = Table("cases", Case.metadata)  # the same table, for a Core executemany
+# The next look, and the clock figures kept on the row for queries and watch screens.
 _SET_NEXT = (
-    update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(next_due_at=bindparam("b_due"))
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("b_id"))
+    .values(
+        next_due_at=bindparam("b_due"),
+        clock_elapsed=bindparam("b_elapsed"),
+        clock_remaining=bindparam("b_remaining"),
+        clock_overdue=bindparam("b_overdue"),
+        clock_running=bindparam("b_running"),
+        clock_computed_at=bindparam("b_as_of"),
+    )
 )
 
 
@@ -83,7 +93,17 @@ def sweep_batch(
         payload = {"event": event, "case": snapshot(deps, row, clock)}
         found, due = judge_case(judge, deps, row, payload, clock)
         matched += len(found)
-        updates.append({"b_id": row.id, "b_due": due})
+        updates.append(
+            {
+                "b_id": row.id,
+                "b_due": due,
+                "b_elapsed": clock.elapsed,
+                "b_remaining": clock.remaining,
+                "b_overdue": clock.overdue,
+                "b_running": clock.running,
+                "b_as_of": as_of,
+            }
+        )
     judge.finish()
     session.execute(_SET_NEXT, updates)
     return len(rows), matched
@@ -114,7 +134,9 @@ def sweep(
     finally:
         if collecting:
             gc.enable()
-    return SweepResult(as_of, judged, matched, time.perf_counter() - started)
+    result = SweepResult(as_of, judged, matched, time.perf_counter() - started)
+    sup.metrics.sweep_done(result.seconds, deps.now())
+    return result
 
 
 def reschedule_open_cases(session: Session, now: datetime) -> int:

@@ -19,6 +19,8 @@ class Alert(Base):
     __table_args__ = (
         Index("ix_alerts_status_level", "status", "level"),
         Index("ix_alerts_department_status", "department_code", "status"),
+        # Covers the /metrics aggregate of active alerts.
+        Index("ix_alerts_watch", "status", "level", "department_code", "item_code", "rule_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from tests.conftest import FrozenClock, People
 from tests.support import bj, mandatory_materials
@@ -189,3 +191,18 @@ def test_alert_filters(
     assert ids(until=bj(2026, 4, 15, 0).isoformat()) == {"TIME-STEP-OVER", "TIME-WARNING"}
     mine = client.get("/api/v1/alerts", headers=people.auth("other_handler")).json()
     assert mine == []
+
+
+def test_the_sweep_keeps_the_stored_clock_current(
+    client: TestClient,
+    people: People,
+    core: CoreDeps,
+    clock: FrozenClock,
+    sessions: sessionmaker[Session],
+) -> None:
+    case_id = _filed_case(client, people, core, clock)
+    _sweep(client, people, clock, 4, 16, 9)  # due 4/14: 4/15, 4/16 overdue
+    with sessions() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        assert (case.clock_overdue, case.clock_remaining, case.clock_running) == (2, -2, True)

@@ -1,0 +1,29 @@
+"""How a receipt leaves the API: JSON, a printable HTML page or a PDF download."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import HTTPException, Response
+
+from approval_core.receipts.render import ReceiptFontMissing, render_html, render_pdf
+from approval_core.receipts.schemas import Receipt
+
+Format = Literal["json", "html", "pdf"]
+
+
+def receipt_response(receipt: Receipt, fmt: Format) -> Any:
+    """The receipt as JSON (a dict), a printable HTML page or a PDF; 503 without the font."""
+    if fmt == "html":
+        return Response(render_html(receipt), media_type="text/html; charset=utf-8")
+    if fmt == "pdf":
+        try:
+            pdf = render_pdf(receipt)
+        except ReceiptFontMissing as exc:
+            raise HTTPException(503, str(exc)) from exc
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{receipt.number}.pdf"'},
+        )
+    return receipt.as_dict()

@@ -1,0 +1,53 @@
+"""`GET /metrics` in the Prometheus text format 0.0.4, and the worker's own metrics endpoint.
+
+Each app gets a registry of its own (`app.state.metrics`): the supervisor's counters, its rules
+and calendar, HTTP counters, and the DB-derived gauges unless `SUNLIGHT_METRICS_DB=false`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
+from prometheus_client import start_http_server as _start_http_server
+
+from api.deps import ServiceState
+from api.middleware import HttpMetrics, HttpMetricsMiddleware
+from supervisor.metrics.registry import build_registry
+
+router = APIRouter(tags=["metrics"])
+
+
+def registry_for(service: ServiceState) -> CollectorRegistry:
+    engine = service.engine if service.settings.metrics_db else None
+    return build_registry(service.supervisor, service.core, engine)
+
+
+def install(app: FastAPI, service: ServiceState) -> None:
+    """Count requests by route and serve /metrics from this app's own registry."""
+    registry = registry_for(service)
+    app.state.metrics = registry
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
+    app.include_router(router)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    registry: CollectorRegistry = request.app.state.metrics
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+def serve_metrics(service: ServiceState, host: str, port: int) -> Callable[[], None]:
+    """The worker has no API: serve its registry on host:port in a background thread.
+
+    Returns the function that stops it (the thread is a daemon: it also ends with the process).
+    """
+    server, thread = _start_http_server(port, addr=host, registry=registry_for(service))
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+    return stop

@@ -1,0 +1,210 @@
+"""The body of each kind of receipt: labelled lines built from the record and the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from approval_core.cases.models import Case
+from approval_core.cases.snapshot import clock_of
+from approval_core.catalogue.schemas import LegalBasis
+from approval_core.context import CoreDeps
+from approval_core.receipts.schemas import Line
+from approval_core.records.models import CaseRecord
+from approval_core.timeutil import LEGAL_TZ, as_utc
+
+NOT_GIVEN = "（未填写） / (not given)"
+REMEDIES = (
+    "申请人如不服本决定，可以自知道该决定之日起六十日内依法申请行政复议，"
+    "或者自知道该决定之日起六个月内依法提起行政诉讼。"
+    " / If you disagree, you may apply for administrative reconsideration within 60 days, or bring "
+    "an administrative lawsuit within 6 months, of learning of this decision."
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a receipt is built from: the case, its records up to the one that issued it."""
+
+    deps: CoreDeps
+    case: Case
+    history: Sequence[CaseRecord]  # records up to and including `record`, in order
+
+    @property
+    def record(self) -> CaseRecord:
+        return self.history[-1]
+
+
+def beijing_time(moment: datetime) -> str:
+    return as_utc(moment).astimezone(LEGAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def day(value: date | None) -> str:
+    if value is None:
+        return "待定 / to be determined"
+    return f"{value.year}年{value.month}月{value.day}日 / {value.isoformat()}"
+
+
+def bases(items: Sequence[LegalBasis]) -> str:
+    return "；".join(f"{b.statute}{b.article}（{b.statute_en}, {b.article_en}）" for b in items)
+
+
+def material_names(src: Source, codes: Sequence[str]) -> list[str]:
+    """Material names from the catalogue, numbered; an unknown code is shown as is."""
+    known = {m.code: m for m in src.deps.catalogue.get(src.case.item_code).materials}
+    names: list[str] = []
+    for index, code in enumerate(codes, start=1):
+        material = known.get(code)
+        text = f"{material.name_zh}（{material.name_en}）" if material else code
+        names.append(f"{index}. {text}")
+    return names
+
+
+def _due_date(src: Source, history: Sequence[CaseRecord]) -> date | None:
+    _, clock = clock_of(src.deps, src.case.item_code, history, src.record.at)
+    return clock.due_date
+
+
+def _reason(record: CaseRecord) -> Line:
+    return Line("理由", "Reason", record.reason or NOT_GIVEN)
+
+
+def _basis(record: CaseRecord, default: str | None = None) -> Line:
+    return Line("法律依据", "Legal basis", record.legal_basis or default or NOT_GIVEN)
+
+
+def receipt_of_materials(src: Source) -> list[Line]:
+    codes = [str(c) for c in src.record.payload.get("materials", [])]
+    return [
+        Line(
+            "收件时间", "Received at", f"{beijing_time(src.record.at)}（北京时间 / Beijing time）"
+        ),
+        Line(
+            "收到材料", "Materials received", "\n".join(material_names(src, codes)) or "无 / none"
+        ),
+        _window(src),
+    ]
+
+
+def _window(src: Source) -> Line:
+    """Art. 32 window, or, for items whose limit runs from receipt, the limit itself."""
+    item = src.deps.catalogue.get(src.case.item_code)
+    window = src.deps.catalogue.acceptance_window(item)
+    if window == 0:
+        return Line(
+            "办理时限",
+            "Time limit",
+            f"自收件之日起 {item.limit} 个工作日 / {item.limit} working days from receipt",
+        )
+    return Line(
+        "受理期限",
+        "Acceptance window",
+        f"自收件之日起 {window} 个工作日内作出是否受理的决定"
+        "（《中华人民共和国行政许可法》第三十二条）"
+        f" / a decision on acceptance within {window} working days of receipt (Art. 32)",
+    )
+
+
+def acceptance(src: Source) -> list[Line]:
+    item = src.deps.catalogue.get(src.case.item_code)
+    return [
+        Line(
+            "受理时间", "Accepted at", f"{beijing_time(src.record.at)}（北京时间 / Beijing time）"
+        ),
+        Line(
+            "办理时限",
+            "Time limit",
+            f"法定 {item.limit} 个工作日，承诺 {item.promised_limit} 个工作日"
+            f" / statutory {item.limit}, promised {item.promised_limit} working days",
+        ),
+        Line("法定办结期限", "Statutory due date", day(_due_date(src, src.history))),
+        _basis(src.record, bases(item.limit_basis)),
+    ]
+
+
+def rejection(src: Source) -> list[Line]:
+    return [
+        Line("不予受理理由", "Reason for non-acceptance", src.record.reason or NOT_GIVEN),
+        _basis(src.record),
+        Line(
+            "其他途径",
+            "Where to apply instead",
+            str(src.record.payload.get("refer_to") or "见不予受理理由 / see the reason above"),
+        ),
+        Line("救济途径", "Remedies", REMEDIES),
+    ]
+
+
+def supplement_notice(src: Source) -> list[Line]:
+    codes = [str(c) for c in src.record.payload.get("materials", [])]
+    return [
+        Line(
+            "需补正的全部材料", "All materials to supplement", "\n".join(material_names(src, codes))
+        ),
+        _reason(src.record),
+        _basis(src.record, "《中华人民共和国行政许可法》第三十二条 (Art. 32)"),
+        Line(
+            "告知",
+            "Note",
+            "以上为需补正的全部内容，请一次性补正；补正期间不计入办理时限。"
+            " / This lists everything missing at once;"
+            " the time taken to supplement is not counted.",
+        ),
+    ]
+
+
+def special_procedure_notice(src: Source) -> list[Line]:
+    code = str(src.record.payload.get("stop_type", ""))
+    stop = src.deps.catalogue.stop_types.get(code)
+    name = f"{stop.name_zh}（{stop.name_en}）" if stop else code
+    expected = src.record.payload.get("expected_days")
+    counted = "所需时间不计入办理时限 / this time is not counted toward the limit"
+    if stop is not None and not stop.excludes_time:
+        counted = "办理时限照常计算 / the time limit keeps running"
+    return [
+        Line("特别程序", "Special procedure", name),
+        _basis(src.record, bases(stop.legal_basis) if stop else None),
+        Line("预计所需时间", "Expected duration", f"{expected} 日 / {expected} days"),
+        Line("时限", "Clock", counted),
+        _reason(src.record),
+    ]
+
+
+def extension_notice(src: Source) -> list[Line]:
+    days = src.record.payload.get("days")
+    return [
+        Line("延期理由", "Reason for extension", src.record.reason or NOT_GIVEN),
+        Line("延长期限", "Extended by", f"{days} 个工作日 / {days} working days"),
+        Line("原办结期限", "Previous due date", day(_due_date(src, src.history[:-1]))),
+        Line("延期后办结期限", "New due date", day(_due_date(src, src.history))),
+        _basis(src.record, "《中华人民共和国行政许可法》第四十二条 (Art. 42)"),
+    ]
+
+
+def decision(src: Source) -> list[Line]:
+    approved = src.record.payload.get("decision") == "approved"
+    outcome = "准予 / granted" if approved else "不予准许 / denied"
+    lines = [
+        Line("决定", "Decision", outcome),
+        Line("决定文号", "Decision number", str(src.record.payload.get("decision_no") or "—")),
+        Line(
+            "办结时间", "Concluded at", f"{beijing_time(src.record.at)}（北京时间 / Beijing time）"
+        ),
+        _reason(src.record),
+        _basis(src.record),
+    ]
+    if not approved:
+        lines.append(Line("救济途径", "Remedies", REMEDIES))
+    return lines
+
+
+BUILDERS: dict[str, Callable[[Source], list[Line]]] = {
+    "receipt_of_materials": receipt_of_materials,
+    "acceptance": acceptance,
+    "rejection": rejection,
+    "supplement_notice": supplement_notice,
+    "special_procedure_notice": special_procedure_notice,
+    "extension_notice": extension_notice,
+    "decision": decision,
+}

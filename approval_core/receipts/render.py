@@ -1,0 +1,140 @@
+"""Render a receipt as printable HTML (escaped template) or as PDF with an embedded CJK font.
+
+The font is the one Debian's fonts-wqy-zenhei package installs (the Makefile and .ci/run
+install it); nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime, time
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from fpdf import FPDF
+
+from approval_core.receipts.schemas import Line, Receipt
+from approval_core.timeutil import LEGAL_TZ
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+CJK_FONT_PACKAGE = "fonts-wqy-zenhei"
+
+
+class ReceiptFontMissing(RuntimeError):
+    """The CJK font file is not installed; PDF receipts cannot be rendered."""
+
+
+@cache
+def _template() -> Template:
+    text = resources.files("approval_core.receipts").joinpath("template.html").read_text("utf-8")
+    return Template(text)
+
+
+def _cell(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _row(line: Line) -> str:
+    label = f"{_cell(line.label_zh)}<br><small>{_cell(line.label_en)}</small>"
+    return f"  <tr><th>{label}</th><td>{_cell(line.value)}</td></tr>"
+
+
+def render_html(receipt: Receipt) -> str:
+    """The receipt as a standalone printable page; every value is HTML-escaped."""
+    e = html.escape
+    return _template().substitute(
+        title_zh=e(receipt.title_zh),
+        title_en=e(receipt.title_en),
+        number=e(receipt.number),
+        date=e(receipt.issued_on.isoformat()),
+        department_zh=e(receipt.department_zh),
+        department_en=e(receipt.department_en),
+        applicant_name=e(receipt.applicant_name),
+        applicant_id=e(receipt.applicant_id_masked),
+        item_zh=e(receipt.item_zh),
+        item_en=e(receipt.item_en),
+        rows="\n".join(_row(line) for line in receipt.lines),
+        notes="<br>".join(_cell(note) for note in receipt.notes),
+        address=e(receipt.department_address),
+        phone=e(receipt.department_phone),
+        supervision_phone=e(receipt.supervision_phone),
+        code=e(receipt.printed_code),
+    )
+
+
+def font_path() -> Path:
+    """The CJK font file, or a clear error naming the package that provides it."""
+    if not CJK_FONT.is_file():
+        raise ReceiptFontMissing(
+            f"CJK font {CJK_FONT} is missing: install the Debian package {CJK_FONT_PACKAGE} "
+            f"(apt-get install {CJK_FONT_PACKAGE}; `make install` does it)"
+        )
+    return CJK_FONT
+
+
+def render_pdf(receipt: Receipt) -> bytes:
+    """The receipt as an A4 PDF; the same receipt always gives the same bytes."""
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime.combine(receipt.issued_on, time(), LEGAL_TZ))
+    pdf.set_title(f"{receipt.title_zh} {receipt.number}")
+    pdf.add_font("cjk", "", str(font_path()), collection_font_number=0)
+    pdf.set_margins(20, 20, 20)
+    pdf.add_page()
+    _header(pdf, receipt)
+    _body(pdf, receipt)
+    _footer(pdf, receipt)
+    return bytes(pdf.output())
+
+
+def _header(pdf: FPDF, receipt: Receipt) -> None:
+    pdf.set_font("cjk", size=12)
+    pdf.cell(0, 7, receipt.department_zh, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    pdf.cell(0, 5, receipt.department_en, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=18)
+    pdf.cell(0, 11, receipt.title_zh, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=10)
+    pdf.cell(0, 6, receipt.title_en, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_draw_color(170, 0, 0)
+    pdf.line(20, pdf.get_y() + 1, 190, pdf.get_y() + 1)
+    pdf.ln(4)
+    pdf.set_font("cjk", size=9)
+    when = f"编号 / No.: {receipt.number}    日期 / Date: {receipt.issued_on.isoformat()}"
+    pdf.cell(0, 6, when, align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _body(pdf: FPDF, receipt: Receipt) -> None:
+    lines = [
+        Line("申请人", "Applicant", f"{receipt.applicant_name}（{receipt.applicant_id_masked}）"),
+        Line("申请事项", "Item", f"{receipt.item_zh}\n{receipt.item_en}"),
+        *receipt.lines,
+    ]
+    pdf.set_draw_color(80, 80, 80)
+    pdf.set_font("cjk", size=10)
+    with pdf.table(
+        col_widths=(35, 85), line_height=6, first_row_as_headings=False, text_align="LEFT"
+    ) as table:
+        for line in lines:
+            row = table.row()
+            row.cell(f"{line.label_zh}\n{line.label_en}")
+            row.cell(line.value)
+
+
+def _footer(pdf: FPDF, receipt: Receipt) -> None:
+    pdf.ln(4)
+    pdf.set_font("cjk", size=9)
+    text = "\n".join(
+        [
+            *receipt.notes,
+            f"地址 / Address: {receipt.department_address}",
+            f"联系电话 / Contact: {receipt.department_phone}    "
+            f"监督电话 / Supervision: {receipt.supervision_phone}",
+            f"验证码 / Verification code: {receipt.printed_code}",
+            "查验真伪 / Check: /api/v1/receipts/verify/{验证码 code}",
+        ]
+    )
+    pdf.multi_cell(0, 5.5, text)

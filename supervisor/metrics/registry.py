@@ -1,0 +1,27 @@
+"""One registry per app or worker: its own counters, its rules, and (optionally) the DB's state.
+
+With several API processes over one database, only one of them (or the worker) should read the
+database for `/metrics` (`SUNLIGHT_METRICS_DB=false` on the others): the DB-derived gauges are
+the same whichever process reads them, and every scrape costs two aggregate queries.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine
+
+from approval_core.context import CoreDeps
+from supervisor.metrics.rules import RulesCollector
+from supervisor.metrics.state import StateCollector
+from supervisor.runtime import Supervisor
+
+
+def build_registry(sup: Supervisor, core: CoreDeps, engine: Engine | None) -> CollectorRegistry:
+    """A fresh registry; `engine` None leaves out the DB-derived gauges."""
+    registry = CollectorRegistry(auto_describe=True)
+    for collector in sup.metrics.collectors():
+        registry.register(collector)
+    registry.register(RulesCollector(sup, core))
+    if engine is not None:
+        registry.register(StateCollector(engine, core.catalogue, sup))
+    return registry

@@ -1,0 +1,1 @@
+"""Notifications: routing rules, contact points, the delivery outbox, channels and the inbox."""

@@ -1,0 +1,127 @@
+"""The deliverer: sends pending deliveries after commit, with retries, and keeps every attempt.
+
+A run claims due deliveries (a claim expires, so a delivery whose sender died is picked up
+again: at least once, never lost), sends each outside any transaction with its channel's
+timeout, then records the attempt. A failure is retried after an exponential backoff with
+jitter; after `max_attempts` the delivery is dead (a dead letter) until someone replays it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from supervisor.notify.channels import Channel, Outgoing, Result, SmtpConfig, standard_channels
+from supervisor.notify.models import Delivery, DeliveryAttempt
+
+TIMEOUTS = {"email": 20.0, "webhook": 10.0, "wecom": 5.0, "dingtalk": 5.0, "alertmanager": 5.0}
+
+
+@dataclass
+class Deliverer:
+    sessions: sessionmaker[Session]
+    now: Callable[[], datetime]
+    channels: Mapping[str, Channel] = field(default_factory=standard_channels)
+    max_attempts: int = 6
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=1)
+    claim_for: timedelta = timedelta(minutes=5)
+    timeouts: Mapping[str, float] = field(default_factory=lambda: dict(TIMEOUTS))
+    rng: random.Random = field(default_factory=random.Random)
+    # Told of every attempt's channel and outcome (e.g. the process's metrics).
+    on_attempt: Callable[[str, bool], None] | None = None
+
+    @classmethod
+    def with_smtp(
+        cls, sessions: sessionmaker[Session], now: Callable[[], datetime], smtp: SmtpConfig
+    ) -> Deliverer:
+        return cls(sessions, now, standard_channels(smtp))
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential (base * 2^(n-1), capped) with jitter: between half and all of it."""
+        full = min(self.max_delay, self.base_delay * 2 ** max(attempts - 1, 0))
+        jittered: timedelta = full * self.rng.uniform(0.5, 1.0)
+        return jittered
+
+    def run_once(self, limit: int = 100) -> int:
+        """Send what is due; returns the number delivered."""
+        delivered = 0
+        for out, delivery_id in self._claim(limit):
+            channel = self.channels.get(out.channel)
+            started = time.monotonic()
+            if channel is None:
+                result = Result(False, f"no channel {out.channel}")
+            else:
+                result = channel(out, self.timeouts.get(out.channel, 10.0), self.now())
+            elapsed = int((time.monotonic() - started) * 1000)
+            self._record(delivery_id, result, elapsed)
+            if self.on_attempt is not None:
+                self.on_attempt(out.channel, result.ok)
+            delivered += result.ok
+        return delivered
+
+    def _claim(self, limit: int) -> list[tuple[Outgoing, int]]:
+        now = self.now()
+        with self.sessions() as session, session.begin():
+            stmt = (
+                select(Delivery)
+                .where(
+                    Delivery.status == "pending",
+                    Delivery.next_attempt_at <= now,
+                    or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
+                )
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            claimed = []
+            for row in session.scalars(stmt):
+                row.claimed_until = now + self.claim_for
+                claimed.append((_outgoing(row), row.id))
+            return claimed
+
+    def _record(self, delivery_id: int, result: Result, elapsed_ms: int) -> None:
+        now = self.now()
+        with self.sessions() as session, session.begin():
+            row = session.get(Delivery, delivery_id)
+            if row is None or row.status != "pending":
+                return
+            row.attempts += 1
+            row.claimed_until = None
+            outcome = "delivered"
+            if result.ok:
+                row.status, row.delivered_at, row.last_error = "delivered", now, None
+            elif row.attempts >= self.max_attempts:
+                row.status, row.last_error, outcome = "dead", result.response, "dead"
+            else:
+                row.last_error, outcome = result.response, "failed"
+                row.next_attempt_at = now + self.backoff(row.attempts)
+            session.add(
+                DeliveryAttempt(
+                    delivery_id=row.id,
+                    at=now,
+                    channel=row.channel,
+                    outcome=outcome,
+                    response=result.response[:2000],
+                    duration_ms=elapsed_ms,
+                )
+            )
+
+
+def _outgoing(row: Delivery) -> Outgoing:
+    return Outgoing(
+        key=row.key,
+        channel=row.channel,
+        address=row.address,
+        secret=row.secret,
+        language=row.language,
+        message=dict(row.message),
+        created_at=row.created_at,
+    )

@@ -1,0 +1,1 @@
+"""Receipts and notices: content, rendering, verification and the API."""

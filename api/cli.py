@@ -77,6 +77,7 @@ def _start_jobs(state: ServiceState) -> BackgroundScheduler:
     click.echo(f"calendar {summary['calendar_version']}: {summary['changed']} clocks changed")
     jobs = Jobs(state.sessions, state.core, state.supervisor)
     jobs.poll_facts()
+    jobs.sweep_if_leader()  # catch up with time passed while no process was running
     return start(jobs, watch=state.settings.watch_rules)
 
 

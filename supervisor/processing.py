@@ -21,6 +21,7 @@ from approval_core.clock.schemas import ClockResult
 from approval_core.context import CoreDeps
 from approval_core.outbox.models import Fact
 from approval_core.system.service import raise_alert, resolve_alert
+from approval_core.timeutil import legal_date
 from supervisor.engine import EngineError
 from supervisor.facts import case_fact, item_fact
 from supervisor.judging import Judge, Subject
@@ -89,7 +90,13 @@ def _judge_fact(
     judge = Judge.for_cases(session, sup, now, [case.id])
     # The snapshot's clock is as of the event; the next look is scheduled from now on.
     clock = stored_clock(deps, case, max(now, case.last_event_at))
-    _, case.next_due_at = judge_case(judge, deps, case, payload, clock, fact.id)
+    _, due = judge_case(judge, deps, case, payload, clock, fact.id)
+    event_at = datetime.fromisoformat(str(payload.get("event", {}).get("at", now.isoformat())))
+    if legal_date(event_at) < legal_date(now):
+        # An event from an earlier day (imported history, or a fact judged late): the case
+        # as it stands today may already be past thresholds the event did not see.
+        due = now
+    case.next_due_at = due
     judge.finish()
 
 

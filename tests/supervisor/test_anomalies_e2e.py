@@ -214,3 +214,34 @@ def test_imported_history_is_judged_as_of_its_own_events(
         assert response.status_code == 200
     rows = client.get(f"/api/v1/alerts?case_id={case_id}", headers=people.auth("supervisor"))
     assert "PROC-ACCEPT-LATE" not in {a["rule_id"] for a in rows.json()}
+
+
+def test_imported_history_is_then_judged_as_it_stands_today(
+    client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
+) -> None:
+    """A case imported weeks late is overdue today: the next sweep shows its card."""
+    clock.set(bj(2026, 5, 20, 9))
+    body = {
+        "item": ITEM,
+        "applicant": {"name": "补录", "id_number": "360102199001011234"},
+        "materials": mandatory_materials(core, ITEM),
+        "submitted_at": "2026-03-02T09:00:00+08:00",
+    }
+    case_id = client.post("/api/v1/cases", json=body, headers=people.auth("clerk")).json()["id"]
+    for action, at in (
+        ("register", "2026-03-02T10:00:00+08:00"),
+        ("accept", "2026-03-03T10:00:00+08:00"),
+    ):
+        client.post(
+            f"/api/v1/cases/{case_id}/actions",
+            json={"action": action, "at": at},
+            headers=people.auth("clerk"),
+        )
+    response = client.post(
+        "/api/v1/supervision/sweep",
+        params={"as_of": clock().isoformat()},
+        headers=people.auth("admin"),
+    )
+    assert response.json()["judged"] == 1
+    rows = client.get(f"/api/v1/alerts?case_id={case_id}", headers=people.auth("supervisor"))
+    assert "TIME-RED" in {a["rule_id"] for a in rows.json()}  # due 4/15, 5/20 is long past

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -16,15 +18,29 @@ from approval_core.db import make_engine, make_session_factory, transaction
 from approval_core.errors import ConfigError, DomainError
 from approval_core.settings import get_settings
 
+T = TypeVar("T")
 
-def _core() -> CoreDeps:
-    settings = get_settings()
+
+def _or_exit(build: Callable[[], T]) -> T:
+    """Build from the rule files, or print every problem (file:line:column) and exit 1."""
     try:
-        return load_deps(settings.rules_dir, settings.secret_key)
+        return build()
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         sys.exit(1)
+
+
+def _core() -> CoreDeps:
+    settings = get_settings()
+    return _or_exit(lambda: load_deps(settings.rules_dir, settings.secret_key))
+
+
+def _state() -> ServiceState:
+    from api.app import build_state
+
+    settings = get_settings()
+    return _or_exit(lambda: build_state(settings))
 
 
 def _sessions() -> sessionmaker[Session]:
@@ -48,15 +64,10 @@ def serve(host: str | None, port: int | None) -> None:
     """Start the API (embedded default: one process)."""
     import uvicorn
 
-    from api.app import build_state, create_app
+    from api.app import create_app
 
     settings = get_settings()
-    try:
-        state = build_state(settings)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        sys.exit(1)
+    state = _state()
     scheduler = _start_jobs(state)
     try:
         uvicorn.run(create_app(state), host=host or settings.host, port=port or settings.port)
@@ -87,16 +98,10 @@ def worker() -> None:
     import signal
     import threading
 
-    from api.app import build_state
     from api.routers.metrics import serve_metrics
 
     settings = get_settings()
-    try:
-        state = build_state(settings)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        sys.exit(1)
+    state = _state()
     scheduler = _start_jobs(state)
     # The worker's own counters (and the DB figures unless SUNLIGHT_METRICS_DB=false).
     serve_metrics(state, settings.host, settings.port)

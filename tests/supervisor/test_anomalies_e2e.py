@@ -189,11 +189,8 @@ def test_incomplete_disclosure_of_an_item(
     assert "supervision_phone" in alerts[0].fact["disclosure_missing"]
 
 
-def test_imported_history_is_judged_as_of_its_own_events(
-    client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
-) -> None:
-    """Actions recorded weeks later (imports) are judged as they stood when they happened:
-    an acceptance within the window is not 'late' because it was entered late."""
+def _imported_case(client: TestClient, people: People, core: CoreDeps, clock: FrozenClock) -> str:
+    """On 2026-05-20 a clerk records a case filed 3/2 and accepted 3/3 (due 4/15)."""
     clock.set(bj(2026, 5, 20, 9))
     body = {
         "item": ITEM,
@@ -212,6 +209,15 @@ def test_imported_history_is_judged_as_of_its_own_events(
             headers=people.auth("clerk"),
         )
         assert response.status_code == 200
+    return str(case_id)
+
+
+def test_imported_history_is_judged_as_of_its_own_events(
+    client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
+) -> None:
+    """Actions recorded weeks later (imports) are judged as they stood when they happened:
+    an acceptance within the window is not 'late' because it was entered late."""
+    case_id = _imported_case(client, people, core, clock)
     rows = client.get(f"/api/v1/alerts?case_id={case_id}", headers=people.auth("supervisor"))
     assert "PROC-ACCEPT-LATE" not in {a["rule_id"] for a in rows.json()}
 
@@ -220,23 +226,7 @@ def test_imported_history_is_then_judged_as_it_stands_today(
     client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
 ) -> None:
     """A case imported weeks late is overdue today: the next sweep shows its card."""
-    clock.set(bj(2026, 5, 20, 9))
-    body = {
-        "item": ITEM,
-        "applicant": {"name": "补录", "id_number": "360102199001011234"},
-        "materials": mandatory_materials(core, ITEM),
-        "submitted_at": "2026-03-02T09:00:00+08:00",
-    }
-    case_id = client.post("/api/v1/cases", json=body, headers=people.auth("clerk")).json()["id"]
-    for action, at in (
-        ("register", "2026-03-02T10:00:00+08:00"),
-        ("accept", "2026-03-03T10:00:00+08:00"),
-    ):
-        client.post(
-            f"/api/v1/cases/{case_id}/actions",
-            json={"action": action, "at": at},
-            headers=people.auth("clerk"),
-        )
+    case_id = _imported_case(client, people, core, clock)
     response = client.post(
         "/api/v1/supervision/sweep",
         params={"as_of": clock().isoformat()},

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from api import errors
 from api.deps import ServiceState
 from api.routers import (
+    aftercare,
     alerts,
     cases,
     items,
@@ -50,7 +51,18 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     )
     app.state.service = service
     errors.install(app)
-    routers = (items, cases, public, receipts, system, users, alerts, supervision, notifications)
+    routers = (
+        items,
+        cases,
+        public,
+        receipts,
+        system,
+        users,
+        alerts,
+        supervision,
+        notifications,
+        aftercare,
+    )
     for module in routers:
         app.include_router(module.router)
     metrics.install(app, service)

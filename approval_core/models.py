@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic (the supervisor's tables live in its package)."""
 
+from approval_core.aftercare.models import Complaint, Rating, Remedy
 from approval_core.cases.models import Case
 from approval_core.db import Base
 from approval_core.outbox.models import Fact
@@ -7,4 +8,14 @@ from approval_core.records.models import CaseRecord
 from approval_core.system.models import SystemAlert
 from approval_core.users.models import User
 
-__all__ = ["Base", "Case", "CaseRecord", "Fact", "SystemAlert", "User"]
+__all__ = [
+    "Base",
+    "Case",
+    "CaseRecord",
+    "Complaint",
+    "Fact",
+    "Rating",
+    "Remedy",
+    "SystemAlert",
+    "User",
+]

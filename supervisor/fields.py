@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from approval_core.aftercare.kinds import CHANNELS, COMPLAINT_STATES, RATING_LEVELS
 from approval_core.cases.workflow import ACTIONS
 
 FieldType = Literal["int", "number", "bool", "str", "list"]
@@ -36,6 +37,9 @@ _ACTIONS = (
     "clock_recomputed",
     "change_after_conclusion",
     "disclosure_check",
+    "rating",
+    "complaint",
+    "complaint_check",
 )
 _STATES = (
     "submitted",
@@ -52,9 +56,10 @@ _STATES = (
 )
 _STEPS = ("register", "accept", "supplement", "assign", "handle", "review", "conclude", "done")
 _DAYS = (-10000.0, 10000.0)
+_SUBJECTS = ("case", "item", "complaint")
 
 FIELDS: tuple[FactField, ...] = (
-    FactField("subject", "str", "事实对象", "what the fact is about", choices=("case", "item")),
+    FactField("subject", "str", "事实对象", "what the fact is about", choices=_SUBJECTS),
     FactField("event", "str", "触发事件", "the event that produced the fact", choices=_ACTIONS),
     FactField("actor_role", "str", "操作人角色", "role of the person who acted"),
     FactField("item", "str", "事项编码", "catalogue item code", choices="@items"),
@@ -143,6 +148,19 @@ FIELDS: tuple[FactField, ...] = (
     FactField("disclosure_missing", "list", "未公开的要素", "disclosure fields missing"),
     FactField(
         "disclosure_missing_count", "int", "未公开要素数", "disclosure fields missing", 0, 100
+    ),
+    FactField("rating_level", "str", "好差评等级", "rating level", choices=RATING_LEVELS),
+    FactField("rating_negative", "bool", "差评", "the rating is negative (不满意/非常不满意)"),
+    FactField("complaint_id", "int", "投诉编号", "complaint number", 0, 1e12),
+    FactField("complaint_channel", "str", "投诉渠道", "complaint channel", choices=CHANNELS),
+    FactField("complaint_status", "str", "投诉状态", "complaint status", choices=COMPLAINT_STATES),
+    FactField(
+        "complaint_overdue_days",
+        "int",
+        "投诉超期未受理工作日",
+        "working days past the complaint's acceptance limit",
+        0,
+        10000,
     ),
 )
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.context import CoreDeps
+from supervisor.aftercare import check_complaints
 from supervisor.alerts.models import Lease
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.settings import SmtpSettings
@@ -97,6 +98,9 @@ class Jobs:
         if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
             return None
         self.last_sweep = sweep(self.sessions, self.deps, self.supervisor, now)
+        with self.sessions() as session, session.begin():
+            # complaints not accepted within their 5 working days (事后监察)
+            check_complaints(session, self.deps, self.supervisor)
         return self.last_sweep
 
     def notify_if_leader(self) -> int:

@@ -13,7 +13,7 @@ from supervisor.alerts.models import Alert, AlertEvent
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from supervisor.scheduler import LEADER, Jobs, try_lease
-from tests.conftest import People
+from tests.conftest import FrozenClock, People
 from tests.support import act, item_in, mandatory_materials, submit
 
 
@@ -63,3 +63,28 @@ def test_judging_the_same_facts_twice_changes_nothing(
     with sessions() as session, session.begin():
         assert process_pending(session, core, supervisor) == 3
     assert _counts(sessions) == first
+
+
+def test_the_leader_also_checks_complaints(
+    sessions: sessionmaker[Session], core: CoreDeps, supervisor: Supervisor
+) -> None:
+    """A complaint not accepted within its 5 working days is found by the leader's sweep job."""
+    from approval_core.aftercare.complaints import file_complaint
+    from approval_core.aftercare.schemas import ComplaintIn
+    from approval_core.context import Actor
+
+    staff = Actor(None, "窗口", "admin", None)
+    with sessions() as session, session.begin():
+        body = ComplaintIn(
+            channel="phone",
+            department=next(iter(core.catalogue.departments)),
+            content="办理拖延",
+            complainant="王五",
+        )
+        file_complaint(session, core, staff, body)
+    assert isinstance(core.now, FrozenClock)
+    core.now.advance(days=10)
+    Jobs(sessions, core, supervisor, holder="a").sweep_if_leader()
+    with sessions() as session:
+        rules = set(session.scalars(select(Alert.rule_id)))
+    assert "POST-COMPLAINT-OVERDUE" in rules

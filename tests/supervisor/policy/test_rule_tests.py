@@ -57,7 +57,7 @@ def test_shipped_tests_pass_with_full_coverage(runner: CliRunner) -> None:
     assert not [line for line in lines if line.startswith("✗")]
     summary = next(line for line in lines if line.startswith("共 "))
     assert "失败 0" in summary
-    assert "覆盖 22/22 条规则 / 22 of 22 rules covered" in lines
+    assert "覆盖 25/25 条规则 / 25 of 25 rules covered" in lines
     for rule_id in ("TIME-WARNING", "TIME-RED", "PROC-ACCEPT-INCOMPLETE", "FEE-ABOVE-STANDARD"):
         row = next(line for line in lines if line.startswith(rule_id + " "))
         fired, silent = (int(n) for n in row.split()[2:4])
@@ -182,7 +182,7 @@ def test_coverage_fails_when_a_rule_is_never_exercised(
     assert row.endswith("✗")
     assert "从未触发 / never fired: PROC-DISCLOSURE-INCOMPLETE" in lines
     assert "从未在相关事实上静默 / never silent: PROC-DISCLOSURE-INCOMPLETE" in lines
-    assert "覆盖 21/22 条规则 / 21 of 22 rules covered" in lines
+    assert "覆盖 24/25 条规则 / 24 of 25 rules covered" in lines
     assert "规则覆盖不足 / rule coverage incomplete" in result.stderr
 
 

@@ -31,6 +31,8 @@ PROCEDURE = [
     "PROC-DISCLOSURE-INCOMPLETE",
 ]
 FEES = ["FEE-FREE-ITEM-CHARGED", "FEE-ABOVE-STANDARD", "FEE-NOT-IN-CATALOGUE"]
+# 事后监察 (issue 6): complaints and ratings, at the end of procedure.yaml.
+POST = ["POST-COMPLAINT-RECEIVED", "POST-COMPLAINT-OVERDUE", "POST-RATING-NEGATIVE"]
 
 # DOMAIN.md section 4, row by row and anomaly by anomaly, and the rule that covers it.
 DOMAIN_SECTION_4 = {
@@ -66,7 +68,7 @@ def test_the_shipped_files_have_no_problem() -> None:
 
 
 def test_every_rule_in_file_order(ruleset: RuleSet) -> None:
-    assert [rule.id for rule in ruleset.rules] == [*LADDER, *PROCEDURE, *FEES]
+    assert [rule.id for rule in ruleset.rules] == [*LADDER, *PROCEDURE, *POST, *FEES]
     assert set(DOMAIN_SECTION_4.values()) <= set(ruleset.by_id())
 
 
@@ -85,7 +87,7 @@ def test_levels_concerns_and_auto_resolve(ruleset: RuleSet) -> None:
     assert rules["TIME-RED"].concerns == ("head", "supervisor")
     assert rules["PROC-ACCEPT-INCOMPLETE"].concerns == ("handler", "supervisor")
     assert rules["TIME-YELLOW"].response_days == 3
-    assert [r.id for r in ruleset.rules if r.response_days] == ["TIME-YELLOW"]
+    assert [r.id for r in ruleset.rules if r.response_days] == ["TIME-YELLOW", *POST]
     assert rules["TIME-STEP-OVER"].cause_field == "step"
     assert rules["PROC-DISCLOSURE-INCOMPLETE"].cause_field == "item"
 

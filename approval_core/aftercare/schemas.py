@@ -1,0 +1,70 @@
+"""Inputs of post-supervision: complaint, complaint step, remedy, rating."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Channel = Literal["online", "letter", "in_person", "phone"]
+RatingLevel = Literal["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+RemedyKind = Literal["reconsideration", "litigation", "compensation"]
+RemedyOutcome = Literal[
+    "kept",
+    "changed",
+    "revoked",
+    "confirmed_illegal",
+    "dismissed",
+    "compensated",
+    "refused",
+    "withdrawn",
+]
+StepAction = Literal["accept", "reject", "handle", "conclude"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ComplaintIn(_Strict):
+    """投诉: about a case (case_id) or a department (department)."""
+
+    channel: Channel
+    complainant: str = Field(min_length=1, max_length=200)
+    contact: str | None = Field(default=None, max_length=200)
+    content: str = Field(min_length=1, max_length=5000)
+    case_id: str | None = None
+    department: str | None = None
+
+
+class ComplaintStepIn(_Strict):
+    action: StepAction
+    note: str | None = Field(default=None, max_length=5000)
+    outcome: str | None = Field(default=None, max_length=5000)
+
+
+class RemedyIn(_Strict):
+    """行政复议 / 行政诉讼 / 行政赔偿 linked to a case."""
+
+    kind: RemedyKind
+    reference: str = Field(min_length=1, max_length=120)
+    body: str = Field(min_length=1, max_length=200)
+    filed_on: date
+    outcome: RemedyOutcome | None = None
+    decided_on: date | None = None
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class RemedyOutcomeIn(_Strict):
+    outcome: RemedyOutcome
+    decided_on: date
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class RatingIn(_Strict):
+    level: RatingLevel
+    comment: str | None = Field(default=None, max_length=2000)

@@ -48,10 +48,13 @@ limiter = FailureLimiter()
 
 @router.get("/cases/{tracking_no}")
 def public_case(tracking_no: str, code: str, request: Request, service: Service) -> dict[str, Any]:
-    """Wrong codes and unknown numbers get the same 404; repeated failures get 429."""
+    """Progress, deadline, clock segments and the receipts to download. Wrong codes and
+    unknown numbers get the same 404; repeated failures get 429."""
     with unit_of_work(service) as session:
         case = _find(session, request, service, tracking_no, code)
-        return queries.public_view(session, service.core, case)
+        view = queries.public_view(session, service.core, case)
+        view["receipts"] = [r.summary() for r in receipts_of(session, service.core, case)]
+        return view
 
 
 def _find(

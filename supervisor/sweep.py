@@ -90,7 +90,7 @@ def sweep_batch(
     event = {"action": "sweep", "at": as_of.isoformat()}
     for row in rows:
         clock = stored_clock(deps, row, as_of)
-        payload = {"event": event, "case": snapshot(deps, row, clock)}
+        payload = {"event": event, "case": snapshot(deps, row, clock, full_clock=False)}
         found, due = judge_case(judge, deps, row, payload, clock)
         matched += len(found)
         updates.append(

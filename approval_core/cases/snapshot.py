@@ -89,8 +89,13 @@ def refresh_derived(case: Case, records: Sequence[CaseRecord]) -> Replayed:
     return replayed
 
 
-def snapshot(deps: CoreDeps, case: Case | Any, clock: ClockResult) -> dict[str, Any]:
-    """Everything rules need about the case, so a fact never needs the DB to be judged."""
+def snapshot(
+    deps: CoreDeps, case: Case | Any, clock: ClockResult, *, full_clock: bool = True
+) -> dict[str, Any]:
+    """Everything rules need about the case, so a fact never needs the DB to be judged.
+
+    `full_clock=False` keeps only the figures rules compare (the sweep judges many cases and
+    stores no payload)."""
     item = deps.catalogue.get(case.item_code)
     mandatory = [m.code for m in item.materials if m.mandatory]
     have = set(case.materials)
@@ -111,5 +116,5 @@ def snapshot(deps: CoreDeps, case: Case | Any, clock: ClockResult) -> dict[str, 
         "missing_materials": [code for code in mandatory if code not in have],
         "record_count": case.record_count,
         **case.counters,
-        "clock": clock.as_dict(),
+        "clock": clock.as_dict() if full_clock else clock.figures(),
     }

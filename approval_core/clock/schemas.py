@@ -114,6 +114,29 @@ class ClockResult:
     segments: tuple[Segment, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. why an extension was not applied
 
+    def figures(self) -> dict[str, Any]:
+        """Only the figures rules compare (no dates, segments or notes): the sweep's cheap form."""
+        out = {name: getattr(self, name) for name in _SCALARS}
+        promised, step = self.promised, self.step
+        out["promised"] = (
+            None
+            if promised is None
+            else {
+                "remaining": promised.remaining,
+                "overdue": promised.overdue,
+            }
+        )
+        out["step"] = (
+            None
+            if step is None
+            else {
+                "elapsed": step.elapsed,
+                "limit": step.limit,
+                "over": step.over,
+            }
+        )
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (ISO dates). Written out by hand: it runs for every judged case."""
         out = {name: getattr(self, name) for name in _SCALARS}

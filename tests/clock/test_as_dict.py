@@ -43,3 +43,19 @@ def test_as_dict_matches_every_field() -> None:
     assert result.step is not None
     assert result.promised is not None
     assert result.as_dict() == _generic(result)
+
+
+def test_figures_are_the_as_dict_figures() -> None:
+    policy = ClockPolicy(limit=20, promised_limit=10, step_limits={"handle": 5})
+    events = [
+        ClockEvent("received", at("2026-03-02")),
+        ClockEvent("accepted", at("2026-03-02 11:00")),
+        ClockEvent("step", at("2026-03-02 11:00"), step="handle"),
+    ]
+    result = compute_clock(events, policy, load_calendar(RULES), at("2026-03-20 12:00"))
+    full, figures = result.as_dict(), result.figures()
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            assert value == {k: full[key][k] for k in value}
+        else:
+            assert value == full[key]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from approval_core.aftercare.complaints import overdue_days, pending
@@ -18,19 +17,13 @@ from approval_core.aftercare.models import Complaint, Rating
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from approval_core.timeutil import legal_date
-from supervisor.alerts.models import Alert
 from supervisor.judging import Judge, Subject
 from supervisor.runtime import Supervisor
 
 
 def _judge(session: Session, sup: Supervisor, now: datetime, keys: list[str]) -> Judge:
     """A judge that knows the alerts of these subject keys (and the department heads)."""
-    judge = Judge(session, sup, now)
-    for key in keys:
-        alerts = session.scalars(select(Alert).where(Alert.cause.like(f"%|{key}%")))
-        judge._remember(a for a in alerts if a.cause.split("|")[1] == key)
-    judge._load_heads()
-    return judge
+    return Judge.for_subjects(session, sup, now, keys)
 
 
 def complaint_fact(deps: CoreDeps, complaint: Complaint, event: str) -> dict[str, Any]:

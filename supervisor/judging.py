@@ -66,6 +66,18 @@ class Judge:
         return judge
 
     @classmethod
+    def for_subjects(
+        cls, session: Session, sup: Supervisor, now: datetime, keys: Sequence[str]
+    ) -> Judge:
+        """A judge that knows the alerts of these subject keys (not cases: complaints, ...)."""
+        judge = cls(session, sup, now)
+        for key in keys:
+            alerts = session.scalars(select(Alert).where(Alert.cause.like(f"%|{key}%")))
+            judge._remember(a for a in alerts if a.cause.split("|")[1] == key)
+        judge._load_heads()
+        return judge
+
+    @classmethod
     def for_items(cls, session: Session, sup: Supervisor, now: datetime) -> Judge:
         judge = cls(session, sup, now)
         judge._remember(session.scalars(select(Alert).where(Alert.case_id.is_(None))))

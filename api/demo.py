@@ -60,7 +60,7 @@ class _Demo:
         return min(moment, self.now - timedelta(minutes=10 - hour % 10))
 
     def file(self, item: str, name: str, when: datetime, complete: bool = True) -> str:
-        materials = [m.code for m in self.core.catalogue.get(item).materials if m.mandatory]
+        materials = [m.code for m in self.core.catalogue.get(item).mandatory_materials]
         command = SubmitCommand(
             item=item,
             applicant=Applicant(
@@ -124,7 +124,7 @@ def _cases(d: _Demo) -> None:
     d.do(reg, "demo-clerk", "register", d.at(1, 10))
     sup = d.file(lawyer, "陈二 (补正中)", d.at(3, 9), complete=False)
     d.do(sup, "demo-clerk", "register", d.at(3, 10))
-    missing = [m.code for m in d.core.catalogue.get(lawyer).materials if m.mandatory][-1:]
+    missing = [m.code for m in d.core.catalogue.get(lawyer).mandatory_materials][-1:]
     d.do(
         sup,
         "demo-clerk",

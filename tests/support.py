@@ -31,7 +31,7 @@ def item_in(core: CoreDeps, department: str) -> str:
 
 
 def mandatory_materials(core: CoreDeps, item: str) -> list[str]:
-    return [m.code for m in core.catalogue.get(item).materials if m.mandatory]
+    return [m.code for m in core.catalogue.get(item).mandatory_materials]
 
 
 def submit(

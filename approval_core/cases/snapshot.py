@@ -97,7 +97,7 @@ def snapshot(
     `full_clock=False` keeps only the figures rules compare (the sweep judges many cases and
     stores no payload)."""
     item = deps.catalogue.get(case.item_code)
-    mandatory = [m.code for m in item.materials if m.mandatory]
+    mandatory = [m.code for m in item.mandatory_materials]
     have = set(case.materials)
     return {
         "case_id": case.id,

@@ -66,7 +66,3 @@ def add_user(
 def user_by_token(session: Session, token: str) -> User | None:
     stmt = select(User).where(User.token_hash == token_digest(token), User.active.is_(True))
     return session.scalars(stmt).first()
-
-
-def get_user(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)

@@ -152,7 +152,7 @@ class _Run:
 
     def _submit(self, session: Session, actor: Actor, step: Step) -> str:
         item = self.deps.catalogue.get(self.history.item)
-        mandatory = [m.code for m in item.materials if m.mandatory]
+        mandatory = [m.code for m in item.mandatory_materials]
         command = SubmitCommand(
             item=item.code,
             applicant=Applicant(name="测试申请人", id_number="360102199001011234"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+READ_ONLY = "sunlight_read_only"  # execution option: see read_only()
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,11 +60,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine; SQLite gets foreign keys on, a busy timeout and immediate transactions."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            json_serializer=_json,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, json_serializer=_json, pool_pre_ping=True)
+
+
+def _json(value: Any) -> str:
+    """JSON columns keep Chinese text as it is (a third of the bytes of \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -76,8 +87,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Take the write lock at BEGIN so two writers never interleave read-then-write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Take the write lock at BEGIN so two writers never interleave read-then-write; a
+        # transaction that only reads (READ_ONLY) takes no lock and sees one snapshot (WAL).
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(session: Session) -> None:
+    """Mark the session's next transaction as one that only reads: on SQLite it takes no
+    write lock (other writers go on meanwhile); elsewhere it changes nothing. Call it first
+    in the transaction, before any query."""
+    session.connection(execution_options={READ_ONLY: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from approval_core.bulk import insert_many
 from approval_core.calendar import WorkCalendar
 from approval_core.timeutil import legal_date
 from approval_core.users.models import User
@@ -50,6 +51,7 @@ class Judge:
     heads: dict[str, int] = field(default_factory=dict)
     rules: dict[str, CompiledRule] = field(default_factory=dict)
     _new: list[dict[str, Any]] = field(default_factory=list)
+    _concern_lists: dict[str, list[str]] = field(default_factory=dict)
     _history: list[tuple[Any, str, str | None, int | None, str | None]] = field(
         default_factory=list
     )
@@ -127,11 +129,12 @@ class Judge:
         """Open or keep an alert per matched rule; resolve warnings whose cause went."""
         rules = self.rules
         kept: set[str] = set()
+        stored = dict(fact)  # one copy, shared by the alerts it opens (written once)
         for rule_id in matched:
             rule = rules[rule_id]
-            cause = cause_of(rule, fact, subject.key)
+            cause = cause_of(rule, stored, subject.key)
             kept.add(cause)
-            self._open(rule, cause, subject, fact, fact_id)
+            self._open(rule, cause, subject, stored, fact_id)
         for cause, alert in self.alerts.get(subject.key, {}).items():
             known = rules.get(alert.rule_id)
             auto = known.auto_resolve if known is not None else alert.level == "warning"
@@ -139,6 +142,13 @@ class Judge:
                 before = alert.status
                 alert.status, alert.resolved_at, alert.updated_at = "resolved", self.now, self.now
                 self._history.append((alert, "resolve", before, fact_id, "原因已消除 / cause gone"))
+
+    def _concerns(self, rule: CompiledRule) -> list[str]:
+        """The rule's concerns as one list per rule (its alerts share it, written once)."""
+        found = self._concern_lists.get(rule.id)
+        if found is None:
+            found = self._concern_lists[rule.id] = list(rule.concerns)
+        return found
 
     def _responsible(
         self, rule: CompiledRule, department: str | None, handler_id: int | None
@@ -154,7 +164,7 @@ class Judge:
         rule: CompiledRule,
         cause: str,
         subject: Subject,
-        fact: Mapping[str, Any],
+        fact: dict[str, Any],
         fact_id: int | None,
     ) -> None:
         alert = self.alerts.get(subject.key, {}).get(cause)
@@ -173,9 +183,9 @@ class Judge:
             "item_code": fact.get("item"),
             "department_code": department,
             "responsible_user_id": self._responsible(rule, department, subject.handler_id),
-            "concerns": list(rule.concerns),
+            "concerns": self._concerns(rule),
             "response_days": rule.response_days,
-            "fact": dict(fact),
+            "fact": fact,
             "opened_at": self.now,
             "updated_at": self.now,
             "resolved_at": None,
@@ -198,7 +208,7 @@ class Judge:
         ids: dict[str, int] = {}
         if self._new:
             # executemany, then the ids by cause (faster than RETURNING over many rows)
-            self.session.execute(insert(_ALERTS), self._new)
+            insert_many(self.session, _ALERTS, self._new)
             causes = [row["cause"] for row in self._new]
             for start in range(0, len(causes), _CHUNK):
                 chunk = causes[start : start + _CHUNK]
@@ -220,7 +230,7 @@ class Judge:
             for alert, action, before, fact_id, note in self._history
         ]
         if events:
-            self.session.execute(insert(_EVENTS), events)
+            insert_many(self.session, _EVENTS, events)
             # Notifications go to the delivery outbox in this same transaction.
             opened = [
                 a if isinstance(a, Alert) else SimpleNamespace(**{**vars(a), "id": ids[a.cause]})

@@ -44,10 +44,13 @@ def _fields_read(ruleset: RuleSet) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return ("list", *value)
-    return (type(value).__name__, value)
+def _memo_key(fact: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The projection of `fact` on `names`, typed (1, 1.0 and True are different facts to the
+    rules); lists become tuples."""
+    values = tuple([fact.get(name, _MISSING) for name in names])
+    if any(type(value) is list for value in values):
+        values = tuple(tuple(v) if type(v) is list else v for v in values)
+    return (values, tuple(map(type, values)))
 
 
 Mode = Literal["durable", "python", "dual"]
@@ -133,7 +136,7 @@ class Supervisor:
             return evaluate_python(ruleset, fact)
         key = None
         if self.mode == "durable":
-            key = tuple(_hashable(fact.get(name, _MISSING)) for name in self._read)
+            key = _memo_key(fact, self._read)
             with self._memo_lock:
                 cached = self._memo.get(key)
                 if cached is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from approval_core.bulk import execute_many
 from approval_core.cases.models import Case
 from approval_core.cases.snapshot import snapshot, stored_clock
 from approval_core.cases.workflow import TERMINAL
@@ -78,14 +80,11 @@ def due_cases(session: Session, as_of: datetime, limit: int) -> list[Any]:
     return list(session.execute(stmt).all())
 
 
-def sweep_batch(
-    session: Session, deps: CoreDeps, sup: Supervisor, as_of: datetime, limit: int
-) -> tuple[int, int]:
-    """Judge one batch of due cases as of `as_of`; returns (cases judged, rules matched)."""
-    rows = due_cases(session, as_of, limit)
-    if not rows:
-        return 0, 0
-    judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
+def judge_rows(
+    judge: Judge, deps: CoreDeps, rows: Sequence[Any], as_of: datetime
+) -> tuple[list[dict[str, Any]], int]:
+    """Judge due case rows in memory; returns the rows' new figures (for `write`) and the
+    number of rules matched. Reads nothing: the judge holds the cases' alerts."""
     matched, updates = 0, []
     event = {"action": "sweep", "at": as_of.isoformat()}
     for row in rows:
@@ -104,8 +103,28 @@ def sweep_batch(
                 "b_as_of": as_of,
             }
         )
+    return updates, matched
+
+
+def write(session: Session, judge: Judge, updates: Sequence[dict[str, Any]]) -> None:
+    """Write what `judge_rows` decided: alerts, their history and notifications, then each
+    case's next look and clock figures."""
     judge.finish()
-    session.execute(_SET_NEXT, updates)
+    execute_many(session, _SET_NEXT, updates)
+
+
+def sweep_batch(
+    session: Session, deps: CoreDeps, sup: Supervisor, as_of: datetime, limit: int
+) -> tuple[int, int]:
+    """Judge one batch of due cases as of `as_of` in the session's transaction (which holds
+    the write lock on SQLite, and the rows' locks on PostgreSQL); returns (cases judged,
+    rules matched)."""
+    rows = due_cases(session, as_of, limit)
+    if not rows:
+        return 0, 0
+    judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
+    updates, matched = judge_rows(judge, deps, rows, as_of)
+    write(session, judge, updates)
     return len(rows), matched
 
 

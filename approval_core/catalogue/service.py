@@ -9,6 +9,7 @@ their other sections are the rulebook's (supervisor/rulebook).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -63,6 +64,10 @@ class Catalogue:
     clock: ClockSettings
     fees: Mapping[str, Fee]  # item code -> fee standard (rules/fees.yaml)
     version: str  # sha256 prefix of the three files' bytes
+    # item code -> ClockPolicy: the catalogue never changes once loaded (a sweep asks per case)
+    _policies: dict[str, ClockPolicy] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def get(self, code: str) -> Item:
         """The item `code`, or `NotFound` (field "item")."""
@@ -109,6 +114,12 @@ class Catalogue:
         An item that allows no extension days also allows no extension at all (max_extensions 0),
         so that the clock reports an attempted one instead of applying a zero-day extension.
         """
+        policy = self._policies.get(code)
+        if policy is None:
+            policy = self._policies[code] = self._clock_policy(code)
+        return policy
+
+    def _clock_policy(self, code: str) -> ClockPolicy:
         item = self.get(code)
         extension_days = self.max_extension_days(item)
         return ClockPolicy(

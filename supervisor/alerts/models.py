@@ -17,9 +17,8 @@ ACTIVE = ("open", "acknowledged", "responded")
 class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
-        Index("ix_alerts_status_level", "status", "level"),
         Index("ix_alerts_department_status", "department_code", "status"),
-        # Covers the /metrics aggregate of active alerts.
+        # Covers the /metrics aggregate of active alerts, and lookups by status (and level).
         Index("ix_alerts_watch", "status", "level", "department_code", "item_code", "rule_id"),
     )
 

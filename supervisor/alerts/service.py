@@ -9,6 +9,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,10 +27,40 @@ class _Missing(dict[str, Any]):
         return "{" + key + "}"
 
 
+_CONVERSIONS: dict[str, Any] = {"r": repr, "s": str, "a": ascii}
+_Piece = tuple[str, str | None, str | None, str | None]  # literal, field, format spec, conversion
+
+
+@lru_cache(maxsize=4096)
+def _pieces(template: str) -> tuple[_Piece, ...] | None:
+    """The template parsed once; None when it needs the general formatter (attribute or
+    index access, nested fields, positional fields) or does not parse."""
+    try:
+        parsed = tuple(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _literal, name, spec, _conversion in parsed:
+        if name is not None and (not name.isidentifier() or "{" in (spec or "")):
+            return None
+    return parsed
+
+
 def render(template: str, fact: Mapping[str, Any]) -> str:
     """Fill {field} placeholders from the fact; unknown ones stay as written."""
+    pieces = _pieces(template)
     try:
-        return string.Formatter().vformat(template, (), _Missing(fact))
+        if pieces is None:
+            return string.Formatter().vformat(template, (), _Missing(fact))
+        parts: list[str] = []
+        for literal, name, spec, conversion in pieces:
+            parts.append(literal)
+            if name is None:
+                continue
+            value = fact[name] if name in fact else "{" + name + "}"
+            if conversion:
+                value = _CONVERSIONS[conversion](value)
+            parts.append(format(value, spec or ""))
+        return "".join(parts)
     except (ValueError, IndexError):
         return template
 

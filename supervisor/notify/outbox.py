@@ -16,9 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from approval_core.bulk import insert_many
 from approval_core.calendar import WorkCalendar
 from approval_core.calendar.service import load_calendar
 from approval_core.cases.models import Case
@@ -173,7 +174,7 @@ class Outbox:
             ]
         for table, rows in ((_INBOX, inbox), (_DELIVERIES, deliveries)):
             if rows:
-                self.session.execute(insert(table), rows)
+                insert_many(self.session, table, rows)
         return len(deliveries)
 
     def _points(self, users: Sequence[int]) -> dict[int, list[ContactPoint]]:
@@ -263,7 +264,7 @@ def notify_alerts(session: Session, rules_dir: Path, alerts: Sequence[Any], now:
                 sender.send(route, alert, cases.get(alert.case_id or ""), "alert")
                 timers += sender.timers(route, alert)
     if timers:
-        session.execute(insert(_TIMERS), timers)
+        insert_many(session, _TIMERS, timers)
     return sender.outbox.write()
 
 

@@ -26,6 +26,7 @@ from approval_core.db import make_engine, make_session_factory
 from approval_core.settings import Settings, get_settings
 from approval_core.timeutil import Clock, utcnow
 from supervisor.runtime import Supervisor
+from supervisor.sweep_pool import SweepPool, WorkerConfig
 
 
 def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
@@ -33,12 +34,19 @@ def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
     core = load_deps(settings.rules_dir, settings.secret_key, now)
     supervisor = Supervisor(settings.rules_dir, core.catalogue, settings.engine_mode)
     engine = make_engine(settings.database_url)
+    pool = None
+    if settings.sweep_workers > 1:
+        config = WorkerConfig(
+            settings.database_url, settings.rules_dir, settings.secret_key, settings.engine_mode
+        )
+        pool = SweepPool(config, workers=settings.sweep_workers)  # started on the first sweep
     return ServiceState(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         core=core,
         supervisor=supervisor,
+        sweep_pool=pool,
     )
 
 

@@ -73,6 +73,8 @@ def serve(host: str | None, port: int | None) -> None:
         uvicorn.run(create_app(state), host=host or settings.host, port=port or settings.port)
     finally:
         scheduler.shutdown(wait=False)
+        if state.sweep_pool is not None:
+            state.sweep_pool.close()
 
 
 def _start_jobs(state: ServiceState) -> BackgroundScheduler:
@@ -86,7 +88,7 @@ def _start_jobs(state: ServiceState) -> BackgroundScheduler:
         summary = recompute_clocks(session, state.core)
         judge_items(session, state.core, state.supervisor, state.core.now())
     click.echo(f"calendar {summary['calendar_version']}: {summary['changed']} clocks changed")
-    jobs = Jobs(state.sessions, state.core, state.supervisor)
+    jobs = Jobs(state.sessions, state.core, state.supervisor, pool=state.sweep_pool)
     jobs.poll_facts()
     jobs.sweep_if_leader()  # catch up with time passed while no process was running
     return start(jobs, watch=state.settings.watch_rules)
@@ -111,6 +113,8 @@ def worker() -> None:
     click.echo(f"worker running, metrics on {settings.host}:{settings.port}; Ctrl-C to stop")
     stop.wait()
     scheduler.shutdown(wait=True)
+    if state.sweep_pool is not None:
+        state.sweep_pool.close()
 
 
 @main.group()

@@ -18,6 +18,7 @@ from approval_core.settings import Settings
 from approval_core.users.service import user_by_token
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
+from supervisor.sweep_pool import SweepPool
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ServiceState:
     sessions: sessionmaker[Session]
     core: CoreDeps
     supervisor: Supervisor
+    sweep_pool: SweepPool | None = None  # SUNLIGHT_SWEEP_WORKERS > 1
 
     def judge_new_facts(self) -> None:
         """Right after a commit: judge the facts it wrote (the poller catches any left over)."""

@@ -55,14 +55,44 @@ def _plan(stmt: Insert | Update, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
     return plan
 
 
-def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT the rows (every row with the same keys) into `table` in the session's
-    transaction."""
+@dataclass(frozen=True)
+class Prepared:
+    """A statement and its rows' driver parameters, ready to run in a transaction."""
+
+    plan: _Plan
+    params: list[Any]
+
+
+def prepare_many(
+    dialect: Dialect, stmt: Insert | Update, rows: Sequence[Mapping[str, Any]]
+) -> Prepared | None:
+    """Everything of `execute_many` but the database: no transaction needed, so it can be done
+    before taking a lock. None when there are no rows."""
+    if not rows:
+        return None
+    plan = _plan(stmt, dialect, tuple(rows[0]))
+    return Prepared(plan, _parameters(plan, rows))
+
+
+def run_prepared(session: Session, prepared: Prepared | None) -> None:
+    """Run what `prepare_many` prepared, in the session's transaction."""
+    if prepared is not None:
+        session.connection().exec_driver_sql(prepared.plan.sql, prepared.params)
+
+
+def insert_statement(table: Table) -> Insert:
+    """A kept INSERT for `table` (so its compiled form is kept too)."""
     cached = _inserts.get(id(table))
     if cached is None or cached[0] is not table:
         cached = (table, insert(table))
         _inserts[id(table)] = cached
-    execute_many(session, cached[1], rows)
+    return cached[1]
+
+
+def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT the rows (every row with the same keys) into `table` in the session's
+    transaction."""
+    execute_many(session, insert_statement(table), rows)
 
 
 def execute_many(
@@ -72,12 +102,7 @@ def execute_many(
 
     `stmt` should be long-lived (a module constant): its compiled form is kept per dialect.
     """
-    if not rows:
-        return
-    conn = session.connection()
-    plan = _plan(stmt, conn.dialect, tuple(rows[0]))
-    params = _parameters(plan, rows)
-    conn.exec_driver_sql(plan.sql, params)
+    run_prepared(session, prepare_many(session.get_bind().dialect, stmt, rows))
 
 
 def _parameters(plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> list[Any]:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Legal dates are always Asia/Shanghai dates (DOMAIN.md section 3), whatever the server's zone.
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # /metrics reads the open cases and alerts from the database; set false on all but one of
     # several API processes (or on all of them when the worker serves the figures).
     metrics_db: bool = True
+    # Processes a sweep uses: 1 judges in the calling process; more spread a large sweep over
+    # that many worker processes (one core each), which judge outside the write lock.
+    sweep_workers: int = Field(default=1, ge=1, le=32)
     host: str = "127.0.0.1"
     port: int = 8000
 

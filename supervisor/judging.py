@@ -7,6 +7,7 @@ their history rows). One cause never opens two alerts: the cause is the alert's 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,15 +15,16 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, func, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from approval_core.bulk import insert_many
+from approval_core.bulk import Prepared, insert_many, insert_statement, prepare_many, run_prepared
 from approval_core.calendar import WorkCalendar
 from approval_core.timeutil import legal_date
 from approval_core.users.models import User
 from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
 from supervisor.alerts.service import SYSTEM, cause_of, render
-from supervisor.notify.outbox import notify_alerts
+from supervisor.notify.outbox import case_view, notify_alerts
 from supervisor.rulebook.compiled import CompiledRule
 from supervisor.runtime import Supervisor
 
@@ -30,6 +32,7 @@ _CHUNK = 500  # ids per IN (...) query
 # The tables, for Core executemany inserts (much cheaper than ORM objects in a sweep).
 _ALERTS = Table("alerts", Alert.metadata)
 _EVENTS = Table("alert_events", AlertEvent.metadata)
+_INSERT_ALERTS = insert_statement(_ALERTS)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class Judge:
     rules: dict[str, CompiledRule] = field(default_factory=dict)
     _new: list[dict[str, Any]] = field(default_factory=list)
     _concern_lists: dict[str, list[str]] = field(default_factory=dict)
+    opened: Counter[str] = field(default_factory=Counter)  # alerts (re)opened, by level
+    _prepared: tuple[int, Prepared | None] | None = None
+    _views: dict[str, dict[str, Any]] | None = None
     _history: list[tuple[Any, str, str | None, int | None, str | None]] = field(
         default_factory=list
     )
@@ -101,6 +107,15 @@ class Judge:
             .group_by(User.department_code)
         )
         self.heads = {dept: uid for dept, uid in rows if dept is not None}
+
+    def alert_states(self) -> dict[int, tuple[str, datetime]]:
+        """The status and last change of every alert loaded (before judging changes them)."""
+        return {
+            alert.id: (alert.status, alert.updated_at)
+            for alerts in self.alerts.values()
+            for alert in alerts.values()
+            if isinstance(alert, Alert)
+        }
 
     def open_yellows(self, subject: str) -> list[Any]:
         return [
@@ -202,18 +217,35 @@ class Judge:
                 setattr(alert, key, value)
         self._history.append((alert, "open" if before is None else "reopen", before, fact_id, None))
 
+    def prepare(self, dialect: Dialect, rows: Mapping[str, Any] | None = None) -> None:
+        """Do what `finish` can do without the database, before the caller takes its write
+        lock: the new alerts' parameters, and the notified cases' views from `rows` (case id
+        -> a row of the case's columns, see `case_view`)."""
+        self._prepared = (len(self._new), prepare_many(dialect, _INSERT_ALERTS, self._new))
+        if rows is not None:
+            opened = [a for a, action, *_ in self._history if action in ("open", "reopen")]
+            if all(a.case_id in rows for a in opened):
+                self._views = {a.case_id: case_view(rows[a.case_id], a.fact) for a in opened}
+
     def finish(self) -> int:
         """Write the alerts, then their history rows; returns the number of changes."""
         self.session.flush()  # changes to alerts that existed
         ids: dict[str, int] = {}
         if self._new:
             # executemany, then the ids by cause (faster than RETURNING over many rows)
-            insert_many(self.session, _ALERTS, self._new)
+            count, prepared = self._prepared or (-1, None)
+            if count != len(self._new):
+                prepared = prepare_many(self.session.get_bind().dialect, _INSERT_ALERTS, self._new)
+            run_prepared(self.session, prepared)
             causes = [row["cause"] for row in self._new]
             for start in range(0, len(causes), _CHUNK):
                 chunk = causes[start : start + _CHUNK]
                 stmt = select(Alert.id, Alert.cause).where(Alert.cause.in_(chunk))
                 ids.update({cause: alert_id for alert_id, cause in self.session.execute(stmt)})
+            for subject in self.alerts.values():
+                for alert in subject.values():
+                    if not isinstance(alert, Alert) and alert.cause in ids:
+                        alert.id = ids[alert.cause]
         events = [
             {
                 "alert_id": alert.id if isinstance(alert, Alert) else ids[alert.cause],
@@ -232,15 +264,11 @@ class Judge:
         if events:
             insert_many(self.session, _EVENTS, events)
             # Notifications go to the delivery outbox in this same transaction.
-            opened = [
-                a if isinstance(a, Alert) else SimpleNamespace(**{**vars(a), "id": ids[a.cause]})
-                for a, action, *_ in self._history
-                if action in ("open", "reopen")
-            ]
-            notify_alerts(self.session, self.sup.rules_dir, opened, self.now)
+            opened = [a for a, action, *_ in self._history if action in ("open", "reopen")]
+            notify_alerts(self.session, self.sup.rules_dir, opened, self.now, self._views)
         changes = len(self._history)
-        self.sup.metrics.count_opened(
-            a.level for a, action, *_ in self._history if action != "resolve"
-        )
-        self._history, self._new = [], []
+        levels = [a.level for a, action, *_ in self._history if action != "resolve"]
+        self.opened.update(levels)
+        self.sup.metrics.count_opened(levels)
+        self._history, self._new, self._prepared, self._views = [], [], None, None
         return changes

@@ -27,7 +27,7 @@ from supervisor.notify.settings import SmtpSettings
 from supervisor.notify.timers import run_timers, send_digests
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
-from supervisor.sweep import SweepResult, reschedule_open_cases, sweep
+from supervisor.sweep import Runner, SweepResult, reschedule_open_cases, sweep
 
 log = logging.getLogger("sunlight.scheduler")
 LEADER = "sweep-leader"
@@ -58,6 +58,7 @@ class Jobs:
     sessions: sessionmaker[Session]
     deps: CoreDeps
     supervisor: Supervisor
+    pool: Runner | None = None  # worker processes for large sweeps (SUNLIGHT_SWEEP_WORKERS)
     holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     lease_ttl: timedelta = timedelta(seconds=60)
     last_sweep: SweepResult | None = None
@@ -97,7 +98,7 @@ class Jobs:
         now = self.deps.now()
         if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
             return None
-        self.last_sweep = sweep(self.sessions, self.deps, self.supervisor, now)
+        self.last_sweep = sweep(self.sessions, self.deps, self.supervisor, now, pool=self.pool)
         with self.sessions() as session, session.begin():
             # complaints not accepted within their 5 working days (事后监察)
             check_complaints(session, self.deps, self.supervisor)

@@ -12,12 +12,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from approval_core.bulk import execute_many
+from approval_core.bulk import Prepared, prepare_many, run_prepared
 from approval_core.cases.models import Case
 from approval_core.cases.snapshot import snapshot, stored_clock
 from approval_core.cases.workflow import TERMINAL
@@ -27,7 +27,7 @@ from supervisor.processing import judge_case
 from supervisor.runtime import Supervisor
 
 # The columns a sweep needs: the clock's inputs and what the snapshot reports.
-_COLUMNS = (
+COLUMNS = (
     Case.id,
     Case.tracking_no,
     Case.item_code,
@@ -43,6 +43,9 @@ _COLUMNS = (
     Case.record_count,
     Case.counters,
     Case.clock_events,
+    Case.version,
+    Case.next_due_at,
+    Case.clock_due_date,  # for notification texts
 )
 _CASES = Table("cases", Case.metadata)  # the same table, for a Core executemany
 # The next look, and the clock figures kept on the row for queries and watch screens.
@@ -66,11 +69,13 @@ class SweepResult:
     judged: int
     alerts_matched: int
     seconds: float
+    redone: int = 0  # cases judged again under the lock (changed while a worker judged them)
+    workers: int = 1  # processes that judged
 
 
 def due_cases(session: Session, as_of: datetime, limit: int) -> list[Any]:
     stmt = (
-        select(*_COLUMNS)
+        select(*COLUMNS)
         .where(Case.next_due_at.is_not(None), Case.next_due_at <= as_of)
         .order_by(Case.next_due_at, Case.id)
         .limit(limit)
@@ -106,11 +111,21 @@ def judge_rows(
     return updates, matched
 
 
-def write(session: Session, judge: Judge, updates: Sequence[dict[str, Any]]) -> None:
-    """Write what `judge_rows` decided: alerts, their history and notifications, then each
-    case's next look and clock figures."""
+def prepare(
+    session: Session, judge: Judge, rows: Sequence[Any], updates: Sequence[dict[str, Any]]
+) -> Prepared | None:
+    """What can be made ready for `write` without the database (so before a write lock):
+    the alerts' and the cases' parameters, the notified cases' views."""
+    dialect = session.get_bind().dialect
+    judge.prepare(dialect, {row.id: row for row in rows})
+    return prepare_many(dialect, _SET_NEXT, updates)
+
+
+def write(session: Session, judge: Judge, updates: Prepared | None) -> None:
+    """Write what `judge_rows` decided (made ready by `prepare`): alerts, their history and
+    notifications, then each case's next look and clock figures."""
     judge.finish()
-    execute_many(session, _SET_NEXT, updates)
+    run_prepared(session, updates)
 
 
 def sweep_batch(
@@ -124,8 +139,18 @@ def sweep_batch(
         return 0, 0
     judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
     updates, matched = judge_rows(judge, deps, rows, as_of)
-    write(session, judge, updates)
+    write(session, judge, prepare(session, judge, rows, updates))
     return len(rows), matched
+
+
+class Runner(Protocol):
+    """Something that judges every due case elsewhere (`supervisor.sweep_pool.SweepPool`)."""
+
+    workers: int
+
+    def run(
+        self, sessions: sessionmaker[Session], deps: CoreDeps, sup: Supervisor, as_of: datetime
+    ) -> tuple[int, int, int]: ...
 
 
 def sweep(
@@ -134,9 +159,25 @@ def sweep(
     sup: Supervisor,
     as_of: datetime,
     batch: int = 5000,
+    pool: Runner | None = None,
 ) -> SweepResult:
-    """Judge every case due by `as_of`, one transaction per batch."""
+    """Judge every case due by `as_of`: in this process, one transaction per batch, or
+    through `pool`'s worker processes."""
     started = time.perf_counter()
+    judged = matched = redone = 0
+    if pool is not None:
+        judged, matched, redone = pool.run(sessions, deps, sup, as_of)
+    else:
+        judged, matched = _sweep_here(sessions, deps, sup, as_of, batch)
+    workers = pool.workers if pool is not None else 1
+    result = SweepResult(as_of, judged, matched, time.perf_counter() - started, redone, workers)
+    sup.metrics.sweep_done(result.seconds, deps.now())
+    return result
+
+
+def _sweep_here(
+    sessions: sessionmaker[Session], deps: CoreDeps, sup: Supervisor, as_of: datetime, batch: int
+) -> tuple[int, int]:
     judged = matched = 0
     # A batch allocates many short-lived objects and frees them together at its end: the
     # cyclic collector would only rescan them again and again meanwhile.
@@ -149,13 +190,10 @@ def sweep(
             judged += count
             matched += hits
             if count < batch:
-                break
+                return judged, matched
     finally:
         if collecting:
             gc.enable()
-    result = SweepResult(as_of, judged, matched, time.perf_counter() - started)
-    sup.metrics.sweep_done(result.seconds, deps.now())
-    return result
 
 
 def reschedule_open_cases(session: Session, now: datetime) -> int:

@@ -25,12 +25,16 @@ def run_sweep(
             "as_of must carry a time zone offset", detail_zh="as_of 必须带时区", field="as_of"
         )
     moment = as_of or service.core.now()
-    result = sweep(service.sessions, service.core, service.supervisor, moment)
+    result = sweep(
+        service.sessions, service.core, service.supervisor, moment, pool=service.sweep_pool
+    )
     return {
         "as_of": moment.isoformat(),
         "judged": result.judged,
         "matched": result.alerts_matched,
         "seconds": round(result.seconds, 4),
+        "workers": result.workers,
+        "redone": result.redone,
     }
 
 

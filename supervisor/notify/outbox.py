@@ -50,9 +50,26 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + _CHUNK]
 
 
+def case_view(row: Any, fact: Mapping[str, Any]) -> dict[str, Any]:
+    """What messages say about a case: `row` is a Case or a row of its columns (id,
+    tracking_no, item_code, department_code, clock_due_date, assignee_id, handler_id); the
+    clock figures come from the fact that raised the alert (the stored columns are as of the
+    case's last event)."""
+    return {
+        "id": row.id,
+        "tracking_no": row.tracking_no,
+        "item": row.item_code,
+        "item_name": str(fact.get("item_name") or row.item_code),
+        "department": row.department_code,
+        "due_date": row.clock_due_date.isoformat() if row.clock_due_date else None,
+        "overdue": fact.get("overdue"),
+        "remaining": fact.get("remaining"),
+        "handler_id": row.assignee_id or row.handler_id,
+    }
+
+
 def case_views(session: Session, alerts: Sequence[Any]) -> dict[str, dict[str, Any]]:
-    """What messages say about the alerts' cases, by case id (clock figures from the fact
-    that raised the alert: the stored columns are as of the case's last event)."""
+    """`case_view` of the alerts' cases, by case id, read from the database."""
     facts = {a.case_id: a.fact for a in alerts if a.case_id is not None}
     columns = (
         Case.id,
@@ -66,18 +83,7 @@ def case_views(session: Session, alerts: Sequence[Any]) -> dict[str, dict[str, A
     views: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(sorted(facts)):
         for row in session.execute(select(*columns).where(Case.id.in_(chunk))):
-            fact = facts[row.id]
-            views[row.id] = {
-                "id": row.id,
-                "tracking_no": row.tracking_no,
-                "item": row.item_code,
-                "item_name": str(fact.get("item_name") or row.item_code),
-                "department": row.department_code,
-                "due_date": row.clock_due_date.isoformat() if row.clock_due_date else None,
-                "overdue": fact.get("overdue"),
-                "remaining": fact.get("remaining"),
-                "handler_id": row.assignee_id or row.handler_id,
-            }
+            views[row.id] = case_view(row, facts[row.id])
     return views
 
 
@@ -248,15 +254,22 @@ def fan_out(
     return outbox.write()
 
 
-def notify_alerts(session: Session, rules_dir: Path, alerts: Sequence[Any], now: datetime) -> int:
+def notify_alerts(
+    session: Session,
+    rules_dir: Path,
+    alerts: Sequence[Any],
+    now: datetime,
+    views: Mapping[str, dict[str, Any]] | None = None,
+) -> int:
     """Notify alerts that just opened or reopened, in the caller's transaction; returns the
     deliveries written. Each alert is an Alert or any object with its columns (the Judge
-    passes what it holds, so a large sweep reads nothing back)."""
+    passes what it holds, so a large sweep reads nothing back); `views` are the cases'
+    `case_view`s when the caller has them (else they are read)."""
     rules = load_routing(rules_dir)
     if rules is None or not alerts:
         return 0
     sender = RouteSender(session, rules, hours_for(rules_dir, rules), now)
-    cases = case_views(session, alerts)
+    cases = views if views is not None else case_views(session, alerts)
     timers: list[dict[str, Any]] = []
     for alert in alerts:
         for route in rules.routes_for(alert):

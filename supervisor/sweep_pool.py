@@ -1,0 +1,307 @@
+"""A sweep spread over worker processes (SUNLIGHT_SWEEP_WORKERS > 1).
+
+Judging is Python work and one process uses one core; a large sweep (thousands of cases due
+at once) is split into chunks of case ids that worker processes judge side by side. A worker
+judges a chunk optimistically, outside any write lock:
+
+1. in a read-only transaction (no lock on SQLite) it reads the cases still due and their
+   alerts, and judges them in memory;
+2. in a write transaction (SQLite: one writer at a time; PostgreSQL: the cases' rows locked)
+   it checks that nothing it read has changed meanwhile (each case's version and next look,
+   each of its alerts' status and last change, no alert added) and writes what it decided;
+3. if anything changed (a person acted on the case or an alert in between), it throws the
+   decisions away and judges the chunk again inside the write transaction, as the one-process
+   sweep always does.
+
+So the outcome is the one a one-process sweep would give; only the time differs. Workers load
+the same rule files; each chunk names the rule set, calendar and catalogue versions it must be
+judged with, a worker that has other ones reloads, and a chunk no worker can take (or a pool
+that broke) is judged in the calling process. The pool is started once and kept.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session, sessionmaker
+
+from approval_core.cases.models import Case
+from approval_core.context import CoreDeps, load_deps
+from approval_core.db import make_engine, make_session_factory, read_only
+from supervisor.alerts.models import Alert
+from supervisor.judging import Judge
+from supervisor.runtime import Mode, Supervisor
+from supervisor.sweep import COLUMNS, judge_rows, prepare, write
+
+log = logging.getLogger("sunlight.sweep")
+_CHUNK = 500  # ids per IN (...) query
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    judged: int
+    matched: int
+    redone: int  # cases judged again under the lock because something changed meanwhile
+    opened: dict[str, int]  # alerts (re)opened, by level
+
+
+class StaleRules(Exception):  # noqa: N818 (a condition the caller handles, not a failure)
+    """A worker could not load the rules, calendar or catalogue the chunk must be judged with."""
+
+
+def _slices(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _due_rows(session: Session, as_of: datetime, ids: Sequence[str], lock: bool) -> list[Any]:
+    rows: list[Any] = []
+    for chunk in _slices(ids):
+        stmt = select(*COLUMNS).where(
+            Case.id.in_(chunk), Case.next_due_at.is_not(None), Case.next_due_at <= as_of
+        )
+        if lock and session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows += session.execute(stmt).all()
+    rows.sort(key=lambda row: (row.next_due_at, row.id))
+    return rows
+
+
+def _unchanged(
+    session: Session, rows: Sequence[Any], seen: dict[int, tuple[str, datetime]]
+) -> bool:
+    """In the write transaction: is everything the judging read still as it was?"""
+    ids = [row.id for row in rows]
+    read = {row.id: (row.version, row.next_due_at) for row in rows}
+    now: dict[str, tuple[int, datetime | None]] = {}
+    alerts: dict[int, tuple[str, datetime]] = {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    with session.no_autoflush:
+        for chunk in _slices(ids):
+            stmt = select(Case.id, Case.version, Case.next_due_at).where(Case.id.in_(chunk))
+            if postgres:
+                stmt = stmt.with_for_update()
+            now.update({cid: (version, due) for cid, version, due in session.execute(stmt)})
+            stmt_alerts = select(Alert.id, Alert.status, Alert.updated_at).where(
+                Alert.case_id.in_(chunk)
+            )
+            alerts.update({aid: (status, at) for aid, status, at in session.execute(stmt_alerts)})
+    return now == read and alerts == seen
+
+
+def sweep_chunk(
+    sessions: sessionmaker[Session],
+    deps: CoreDeps,
+    sup: Supervisor,
+    as_of: datetime,
+    ids: Sequence[str],
+    write_lock: AbstractContextManager[Any] | None = None,
+    between: Callable[[], None] | None = None,
+) -> ChunkResult:
+    """Judge the cases `ids` that are still due by `as_of`: optimistically, then, if anything
+    changed meanwhile, again under the lock (see the module's text). `between` runs after the
+    optimistic judging and before the write (tests use it to change things in between)."""
+    lock = write_lock if write_lock is not None else nullcontext()
+    with sessions() as session:
+        with session.begin():
+            read_only(session)
+            rows = _due_rows(session, as_of, ids, lock=False)
+            if not rows:
+                return ChunkResult(0, 0, 0, {})
+            judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
+        seen = judge.alert_states()
+        updates, matched = judge_rows(judge, deps, rows, as_of)
+        ready = prepare(session, judge, rows, updates)
+        if between is not None:
+            between()
+        # The write transaction begins with the first statement under the lock (changing
+        # loaded alerts may have begun the session's transaction, but not its connection).
+        with lock:
+            if _unchanged(session, rows, seen):
+                write(session, judge, ready)
+                session.commit()
+                return ChunkResult(len(rows), matched, 0, dict(judge.opened))
+            session.rollback()  # the judging was stale: nothing of it is written
+    # Something changed while judging: judge again, holding the lock from read to write.
+    with sessions() as session, lock, session.begin():
+        rows = _due_rows(session, as_of, ids, lock=True)
+        judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
+        updates, matched = judge_rows(judge, deps, rows, as_of)
+        write(session, judge, prepare(session, judge, rows, updates))
+        return ChunkResult(len(rows), matched, len(rows), dict(judge.opened))
+
+
+# --- the worker processes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    database_url: str
+    rules_dir: Path
+    record_key: str
+    mode: Mode
+
+
+@dataclass
+class _Worker:
+    config: WorkerConfig
+    sessions: sessionmaker[Session]
+    deps: CoreDeps
+    sup: Supervisor
+    write_lock: AbstractContextManager[Any] | None
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(config: WorkerConfig, write_lock: AbstractContextManager[Any] | None) -> None:
+    global _worker  # noqa: PLW0603 (one per worker process, set by the pool's initializer)
+    deps = load_deps(config.rules_dir, config.record_key)
+    sup = Supervisor(config.rules_dir, deps.catalogue, config.mode)
+    engine = make_engine(config.database_url)
+    _worker = _Worker(config, make_session_factory(engine), deps, sup, write_lock)
+
+
+def _ready() -> str:
+    assert _worker is not None
+    return _worker.sup.ruleset.version
+
+
+def _versions(deps: CoreDeps, sup: Supervisor) -> tuple[str, str, str]:
+    return (sup.ruleset.version, deps.calendar.version, deps.catalogue.version)
+
+
+def _run_chunk(as_of: datetime, ids: Sequence[str], wanted: tuple[str, str, str]) -> ChunkResult:
+    worker = _worker
+    assert worker is not None, "the pool's initializer did not run"
+    if _versions(worker.deps, worker.sup) != wanted:
+        config = worker.config
+        worker.deps = load_deps(config.rules_dir, config.record_key)
+        worker.sup = Supervisor(config.rules_dir, worker.deps.catalogue, config.mode)
+        if _versions(worker.deps, worker.sup) != wanted:
+            raise StaleRules(f"worker has {_versions(worker.deps, worker.sup)}, not {wanted}")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return sweep_chunk(worker.sessions, worker.deps, worker.sup, as_of, ids, worker.write_lock)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@dataclass
+class SweepPool:
+    """Worker processes for large sweeps; `run` judges every due case through them."""
+
+    config: WorkerConfig
+    workers: int = 2
+    chunk: int = 1000
+    _executor: ProcessPoolExecutor | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        """Start the workers and wait until each has loaded the rules (a few seconds)."""
+        if self._executor is not None:
+            return
+        context = multiprocessing.get_context("spawn")
+        sqlite = self.config.database_url.startswith("sqlite")
+        # SQLite has one writer at a time: the workers hand the write lock over directly
+        # instead of polling for it.
+        lock = context.Lock() if sqlite else None
+        self._executor = ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(self.config, lock),
+        )
+        futures = [self._executor.submit(_ready) for _ in range(self.workers)]
+        for future in futures:
+            future.result()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def run(
+        self, sessions: sessionmaker[Session], deps: CoreDeps, sup: Supervisor, as_of: datetime
+    ) -> tuple[int, int, int]:
+        """Judge every case due by `as_of`; returns (judged, rules matched, redone)."""
+        self.start()
+        executor = self._executor
+        assert executor is not None
+        wanted = _versions(deps, sup)
+        totals: Counter[str] = Counter()
+        pending: dict[Future[ChunkResult], Sequence[str]] = {}
+
+        def collect(done: set[Future[ChunkResult]]) -> None:
+            for future in done:
+                ids = pending.pop(future)
+                try:
+                    result = future.result()
+                except StaleRules as exc:
+                    log.warning("sweep chunk judged in this process: %s", exc)
+                    result = sweep_chunk(sessions, deps, sup, as_of, ids)
+                totals.update(
+                    {"judged": result.judged, "matched": result.matched, "redone": result.redone}
+                )
+                sup.metrics.count_opened(Counter(result.opened).elements())
+
+        try:
+            for ids in _due_ids(sessions, as_of, self.chunk):
+                while len(pending) >= 2 * self.workers:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    collect(done)
+                pending[executor.submit(_run_chunk, as_of, ids, wanted)] = ids
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                collect(done)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): what it committed stays; the rest is
+            # still due and is judged here. The pool starts afresh next time.
+            log.exception("sweep pool broke; judging the rest in this process")
+            self._executor = None
+            for future in pending:
+                future.cancel()
+            executor.shutdown(wait=False, cancel_futures=True)
+            for ids in _due_ids(sessions, as_of, self.chunk):
+                result = sweep_chunk(sessions, deps, sup, as_of, ids)
+                totals.update({"judged": result.judged, "matched": result.matched})
+                sup.metrics.count_opened(Counter(result.opened).elements())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        return totals["judged"], totals["matched"], totals["redone"]
+
+
+def _due_ids(sessions: sessionmaker[Session], as_of: datetime, size: int) -> Iterator[list[str]]:
+    """The ids of the cases due by `as_of`, in order of their next look, `size` at a time
+    (keyset pages: cases judged meanwhile move past `as_of` and are not seen again)."""
+    after: tuple[datetime, str] | None = None
+    while True:
+        with sessions() as session, session.begin():
+            read_only(session)
+            stmt = select(Case.next_due_at, Case.id).where(
+                Case.next_due_at.is_not(None), Case.next_due_at <= as_of
+            )
+            if after is not None:
+                stmt = stmt.where(tuple_(Case.next_due_at, Case.id) > after)
+            page = session.execute(stmt.order_by(Case.next_due_at, Case.id).limit(size)).all()
+        if not page:
+            return
+        yield [row.id for row in page]
+        if len(page) < size:
+            return
+        after = (page[-1].next_due_at, page[-1].id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import tempfile
@@ -159,6 +160,7 @@ def main() -> None:
     deps = load_deps(RULES, "bench", lambda: AS_OF)
     base_s, base_found = full_scan(url)
     pool_url = clone(url, "pool")
+    os.sync()  # the setup's writes reach the disk now, not during the timed sweeps
     quiet, one = timed_sweeps(url, deps, 1)
     quiet_pool, many = timed_sweeps(pool_url, deps, args.workers)
     assert quiet.judged == quiet_pool.judged == 0, (quiet, quiet_pool)

@@ -161,21 +161,27 @@ class _Worker:
     deps: CoreDeps
     sup: Supervisor
     write_lock: AbstractContextManager[Any] | None
+    started: Any  # a multiprocessing Barrier: every worker is up before the pool is used
 
 
 _worker: _Worker | None = None
 
 
-def _start_worker(config: WorkerConfig, write_lock: AbstractContextManager[Any] | None) -> None:
+def _start_worker(
+    config: WorkerConfig, write_lock: AbstractContextManager[Any] | None, started: Any
+) -> None:
     global _worker  # noqa: PLW0603 (one per worker process, set by the pool's initializer)
     deps = load_deps(config.rules_dir, config.record_key)
     sup = Supervisor(config.rules_dir, deps.catalogue, config.mode)
     engine = make_engine(config.database_url)
-    _worker = _Worker(config, make_session_factory(engine), deps, sup, write_lock)
+    _worker = _Worker(config, make_session_factory(engine), deps, sup, write_lock, started)
 
 
 def _ready() -> str:
+    """Wait until every worker has started (each runs one of these: the barrier makes them be
+    run by different workers), so that none is still loading when the pool is first used."""
     assert _worker is not None
+    _worker.started.wait(timeout=120)
     return _worker.sup.ruleset.version
 
 
@@ -223,7 +229,7 @@ class SweepPool:
             self.workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self.config, lock),
+            initargs=(self.config, lock, context.Barrier(self.workers)),
         )
         futures = [self._executor.submit(_ready) for _ in range(self.workers)]
         for future in futures:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 
@@ -30,6 +31,7 @@ class _Plan:
     names: tuple[str, ...]  # parameter names, in the order the driver wants them
     processors: tuple[Processor, ...]
     positional: bool
+    copy: bool = False  # PostgreSQL (psycopg) INSERT: `sql` is a COPY ... FROM STDIN
 
 
 _plans: dict[tuple[int, str, tuple[str, ...]], tuple[Insert | Update, _Plan]] = {}
@@ -41,6 +43,10 @@ def _plan(stmt: Insert | Update, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
     cached = _plans.get(key)
     if cached is not None and cached[0] is stmt:
         return cached[1]
+    if isinstance(stmt, Insert) and dialect.name == "postgresql" and dialect.driver == "psycopg":
+        plan = _copy_plan(stmt, dialect, keys)
+        _plans[key] = (stmt, plan)
+        return plan
     compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
     positional = bool(compiled.positional)
     names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
@@ -53,6 +59,23 @@ def _plan(stmt: Insert | Update, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
     plan = _Plan(str(compiled), names, processors, positional)
     _plans[key] = (stmt, plan)  # the statement is kept, so its id is never reused meanwhile
     return plan
+
+
+def _copy_plan(stmt: Insert, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+    """PostgreSQL loads many rows several times faster by COPY than by INSERTs; the values go
+    through the same type processors."""
+    table = stmt.table
+    assert isinstance(table, Table)
+    missing = sorted(c.key for c in table.columns if c.default is not None and c.key not in keys)
+    if missing:  # as for INSERT: a column default SQLAlchemy would fill in
+        raise ValueError(f"rows for {stmt} lack values for {missing}")
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quote(key) for key in keys)
+    processors = tuple(
+        table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
+    )
+    return _Plan(f"COPY {name} ({columns}) FROM STDIN", keys, processors, True, copy=True)
 
 
 @dataclass(frozen=True)
@@ -76,8 +99,21 @@ def prepare_many(
 
 def run_prepared(session: Session, prepared: Prepared | None) -> None:
     """Run what `prepare_many` prepared, in the session's transaction."""
-    if prepared is not None:
-        session.connection().exec_driver_sql(prepared.plan.sql, prepared.params)
+    if prepared is None:
+        return
+    conn = session.connection()
+    if not prepared.plan.copy:
+        conn.exec_driver_sql(prepared.plan.sql, prepared.params)
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with driver.cursor() as cursor, cursor.copy(prepared.plan.sql) as copy:
+            for row in prepared.params:
+                copy.write_row(row)
+    except dbapi.Error as exc:  # the same exceptions as a failed INSERT would raise
+        raise DBAPIError.instance(prepared.plan.sql, None, exc, dbapi.Error) from exc
 
 
 def insert_statement(table: Table) -> Insert:

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import String, Table, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -227,21 +228,31 @@ class Judge:
             if all(a.case_id in rows for a in opened):
                 self._views = {a.case_id: case_view(rows[a.case_id], a.fact) for a in opened}
 
+    def _ids_by_cause(self, causes: Sequence[str]) -> dict[str, int]:
+        """The ids of just inserted alerts (cheaper than RETURNING over many rows)."""
+        found: dict[str, int] = {}
+        if self.session.get_bind().dialect.name == "postgresql":
+            # one query, the causes as one array parameter
+            listed = bindparam("causes", list(causes), type_=ARRAY(String))
+            stmt = select(Alert.id, Alert.cause).where(Alert.cause == any_(listed))
+            return {cause: alert_id for alert_id, cause in self.session.execute(stmt)}
+        for start in range(0, len(causes), _CHUNK):
+            chunk = causes[start : start + _CHUNK]
+            stmt = select(Alert.id, Alert.cause).where(Alert.cause.in_(chunk))
+            found.update({cause: alert_id for alert_id, cause in self.session.execute(stmt)})
+        return found
+
     def finish(self) -> int:
         """Write the alerts, then their history rows; returns the number of changes."""
         self.session.flush()  # changes to alerts that existed
         ids: dict[str, int] = {}
         if self._new:
-            # executemany, then the ids by cause (faster than RETURNING over many rows)
+            # one bulk write, then the ids by cause
             count, prepared = self._prepared or (-1, None)
             if count != len(self._new):
                 prepared = prepare_many(self.session.get_bind().dialect, _INSERT_ALERTS, self._new)
             run_prepared(self.session, prepared)
-            causes = [row["cause"] for row in self._new]
-            for start in range(0, len(causes), _CHUNK):
-                chunk = causes[start : start + _CHUNK]
-                stmt = select(Alert.id, Alert.cause).where(Alert.cause.in_(chunk))
-                ids.update({cause: alert_id for alert_id, cause in self.session.execute(stmt)})
+            ids = self._ids_by_cause([row["cause"] for row in self._new])
             for subject in self.alerts.values():
                 for alert in subject.values():
                     if not isinstance(alert, Alert) and alert.cause in ids:

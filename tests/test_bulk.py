@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.bulk import execute_many, insert_many
@@ -101,3 +102,14 @@ def test_rows_must_give_every_column_the_statement_names(
     with sessions() as session, session.begin():
         with pytest.raises(ValueError, match="b_at"):
             execute_many(session, SET_STATUS, [{"b_id": 1, "b_status": "open"}])
+
+
+def test_a_duplicate_fails_as_an_insert_would(sessions: sessionmaker[Session]) -> None:
+    now = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
+    with sessions() as session, session.begin():
+        insert_many(session, ALERTS, _rows("dup", now)[:2])
+    with sessions() as session:
+        with pytest.raises(IntegrityError):
+            insert_many(session, ALERTS, _rows("dup", now)[1:3])
+        session.rollback()
+        assert session.scalar(select(func.count()).where(Alert.cause.like("dup|%"))) == 2

@@ -21,13 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import build_state, create_app
 from approval_core.cases.models import Case
 from approval_core.context import Actor, CoreDeps
 from approval_core.db import make_engine, make_session_factory
 from approval_core.migrations import upgrade
+from approval_core.settings import Settings
 from approval_core.users.service import add_user
 from supervisor.alerts import service as alerts
 from supervisor.alerts.models import Alert, AlertEvent
@@ -36,7 +39,7 @@ from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from supervisor.sweep import sweep
 from supervisor.sweep_pool import SweepPool, WorkerConfig, _due_ids, sweep_chunk
-from tests.conftest import KEY, RULES, FrozenClock
+from tests.conftest import KEY, RULES, FrozenClock, People
 from tests.support import act, bj, mandatory_materials, submit
 
 SWEEPS = (bj(2026, 3, 24, 10), bj(2026, 4, 9, 16), bj(2026, 4, 21, 9), bj(2026, 5, 8, 11))
@@ -285,3 +288,26 @@ def test_a_dead_worker_leaves_the_rest_to_this_process(
         assert _outcome(here) == _outcome(there)
     finally:
         pool.close()
+
+
+def test_the_service_sweeps_through_its_pool_when_configured(
+    db_url: str, people: People, clock: FrozenClock
+) -> None:
+    settings = Settings(
+        database_url=db_url, rules_dir=RULES, secret_key=KEY, environment="test", sweep_workers=2
+    )
+    state = build_state(settings, now=clock)
+    assert state.sweep_pool is not None
+    try:
+        client = TestClient(create_app(state))
+        as_of = SWEEPS[0].isoformat()
+        response = client.post(
+            "/api/v1/supervision/sweep", params={"as_of": as_of}, headers=people.auth("admin")
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["workers"] == 2
+    finally:
+        state.sweep_pool.close()
+        state.engine.dispose()
+    with pytest.raises(ValueError, match="sweep_workers"):
+        Settings(database_url=db_url, sweep_workers=0)

@@ -7,8 +7,8 @@ known combination (catalogue items with their department, workflow steps, alert 
 types, rules) is reported, with 0 when nothing matches.
 
 The clock figures (remaining and overdue working days, running) are those stored on the case
-row, i.e. as of the case's last change (an action, or a calendar recompute); the sweep moves
-the alert cards on time but does not rewrite them.
+row, i.e. as of the case's last change (an action, a calendar recompute) or the last sweep that
+looked at it (each sweep rewrites them for the cases it judges).
 """
 
 from __future__ import annotations

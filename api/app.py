@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -52,10 +54,20 @@ def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
 
 def create_app(service: ServiceState | None = None) -> FastAPI:
     service = service or build_state(get_settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # uvicorn ends the process with the signal that stopped it once this has run: the
+        # sweep's worker processes are stopped here, not left to notice their parent is gone.
+        if service.sweep_pool is not None:
+            service.sweep_pool.close()
+
     app = FastAPI(
         title="Sunlight 网上审批与电子监察",
         version="0.1.0",
         description="Online approval and electronic supervision. Errors are problem+json.",
+        lifespan=lifespan,
     )
     app.state.service = service
     errors.install(app)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -215,9 +216,16 @@ class SweepPool:
     workers: int = 2
     chunk: int = 1000
     _executor: ProcessPoolExecutor | None = field(default=None, init=False)
+    # start, close and a broken pool's replacement may come from several threads (the
+    # scheduler's jobs, API requests)
+    _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def start(self) -> None:
         """Start the workers and wait until each has loaded the rules (a few seconds)."""
+        with self._guard:
+            self._start()
+
+    def _start(self) -> None:
         if self._executor is not None:
             return
         context = multiprocessing.get_context("spawn")
@@ -236,16 +244,25 @@ class SweepPool:
             future.result()
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        with self._guard:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _forget(self, broken: ProcessPoolExecutor) -> None:
+        """A broken pool is dropped; the next sweep starts a new one."""
+        with self._guard:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
 
     def run(
         self, sessions: sessionmaker[Session], deps: CoreDeps, sup: Supervisor, as_of: datetime
     ) -> tuple[int, int, int]:
         """Judge every case due by `as_of`; returns (judged, rules matched, redone)."""
-        self.start()
-        executor = self._executor
+        with self._guard:
+            self._start()
+            executor = self._executor
         assert executor is not None
         wanted = _versions(deps, sup)
         totals: Counter[str] = Counter()
@@ -277,10 +294,9 @@ class SweepPool:
             # A worker died (killed, out of memory): what it committed stays; the rest is
             # still due and is judged here. The pool starts afresh next time.
             log.exception("sweep pool broke; judging the rest in this process")
-            self._executor = None
             for future in pending:
                 future.cancel()
-            executor.shutdown(wait=False, cancel_futures=True)
+            self._forget(executor)
             for ids in _due_ids(sessions, as_of, self.chunk):
                 result = sweep_chunk(sessions, deps, sup, as_of, ids)
                 totals.update({"judged": result.judged, "matched": result.matched})

@@ -41,7 +41,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps, load_deps
 from approval_core.db import make_engine, make_session_factory, read_only
+from approval_core.errors import ConfigError
 from supervisor.alerts.models import Alert
+from supervisor.engine import EngineError
 from supervisor.judging import Judge
 from supervisor.runtime import Mode, Supervisor
 from supervisor.sweep import COLUMNS, judge_rows, prepare, write
@@ -195,8 +197,11 @@ def _run_chunk(as_of: datetime, ids: Sequence[str], wanted: tuple[str, str, str]
     assert worker is not None, "the pool's initializer did not run"
     if _versions(worker.deps, worker.sup) != wanted:
         config = worker.config
-        worker.deps = load_deps(config.rules_dir, config.record_key)
-        worker.sup = Supervisor(config.rules_dir, worker.deps.catalogue, config.mode)
+        try:
+            worker.deps = load_deps(config.rules_dir, config.record_key)
+            worker.sup = Supervisor(config.rules_dir, worker.deps.catalogue, config.mode)
+        except (ConfigError, EngineError) as exc:  # e.g. a file broken since the leader loaded
+            raise StaleRules(f"worker cannot load the rules: {exc}") from None
         if _versions(worker.deps, worker.sup) != wanted:
             raise StaleRules(f"worker has {_versions(worker.deps, worker.sup)}, not {wanted}")
     collecting = gc.isenabled()
@@ -240,8 +245,13 @@ class SweepPool:
             initargs=(self.config, lock, context.Barrier(self.workers)),
         )
         futures = [self._executor.submit(_ready) for _ in range(self.workers)]
-        for future in futures:
-            future.result()
+        try:
+            for future in futures:
+                future.result()
+        except BrokenProcessPool:  # a worker could not start (e.g. a broken rule file)
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+            raise
 
     def close(self) -> None:
         with self._guard:
@@ -259,27 +269,42 @@ class SweepPool:
     def run(
         self, sessions: sessionmaker[Session], deps: CoreDeps, sup: Supervisor, as_of: datetime
     ) -> tuple[int, int, int]:
-        """Judge every case due by `as_of`; returns (judged, rules matched, redone)."""
-        with self._guard:
-            self._start()
-            executor = self._executor
-        assert executor is not None
+        """Judge every case due by `as_of`; returns (judged, rules matched, redone).
+
+        What the workers cannot do is judged in this process: a chunk whose rules a worker
+        cannot load, and everything left when the pool cannot start or a worker dies."""
         wanted = _versions(deps, sup)
         totals: Counter[str] = Counter()
+
+        def add(result: ChunkResult) -> None:
+            totals.update(
+                {"judged": result.judged, "matched": result.matched, "redone": result.redone}
+            )
+            sup.metrics.count_opened(Counter(result.opened).elements())
+
+        def here(ids: Sequence[str]) -> None:
+            add(sweep_chunk(sessions, deps, sup, as_of, ids))
+
+        try:
+            with self._guard:
+                self._start()
+                executor = self._executor
+        except BrokenProcessPool:
+            log.exception("sweep pool cannot start; judging in this process")
+            for ids in _due_ids(sessions, as_of, self.chunk):
+                here(ids)
+            return totals["judged"], totals["matched"], totals["redone"]
+        assert executor is not None
         pending: dict[Future[ChunkResult], Sequence[str]] = {}
 
         def collect(done: set[Future[ChunkResult]]) -> None:
             for future in done:
                 ids = pending.pop(future)
                 try:
-                    result = future.result()
+                    add(future.result())
                 except StaleRules as exc:
                     log.warning("sweep chunk judged in this process: %s", exc)
-                    result = sweep_chunk(sessions, deps, sup, as_of, ids)
-                totals.update(
-                    {"judged": result.judged, "matched": result.matched, "redone": result.redone}
-                )
-                sup.metrics.count_opened(Counter(result.opened).elements())
+                    here(ids)
 
         try:
             for ids in _due_ids(sessions, as_of, self.chunk):
@@ -298,9 +323,7 @@ class SweepPool:
                 future.cancel()
             self._forget(executor)
             for ids in _due_ids(sessions, as_of, self.chunk):
-                result = sweep_chunk(sessions, deps, sup, as_of, ids)
-                totals.update({"judged": result.judged, "matched": result.matched})
-                sup.metrics.count_opened(Counter(result.opened).elements())
+                here(ids)
         except BaseException:
             for future in pending:
                 future.cancel()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -311,3 +312,27 @@ def test_the_service_sweeps_through_its_pool_when_configured(
         state.engine.dispose()
     with pytest.raises(ValueError, match="sweep_workers"):
         Settings(database_url=db_url, sweep_workers=0)
+
+
+@pytest.mark.parametrize("edit", ["other_version", "broken"])
+def test_what_workers_cannot_load_is_judged_here(
+    twins: tuple[Twin, Twin], core: CoreDeps, supervisor: Supervisor, tmp_path: Path, edit: str
+) -> None:
+    """Workers read the rule files from disk: if those are not the leader's rules (edited since,
+    or broken), the leader judges in its own process, with the rules in force."""
+    here, there = twins
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    if edit == "other_version":
+        with (rules / "items.yaml").open("a", encoding="utf-8") as f:
+            f.write("# edited after the leader loaded its rules\n")
+    else:
+        (rules / "timeliness.yaml").write_text("supervision: [\n", encoding="utf-8")
+    pool = SweepPool(WorkerConfig(there.url, rules, KEY, "dual"), workers=2, chunk=7)
+    try:
+        one = sweep(here.sessions, core, supervisor, SWEEPS[1])
+        many = sweep(there.sessions, core, supervisor, SWEEPS[1], pool=pool)
+        assert many.judged == one.judged > 0
+        assert _outcome(here) == _outcome(there)
+    finally:
+        pool.close()

@@ -80,6 +80,7 @@ def serve(host: str | None, port: int | None) -> None:
 def _start_jobs(state: ServiceState) -> BackgroundScheduler:
     """Recompute clocks on the calendar in force, check disclosures, then run the jobs."""
     from approval_core.system.service import recompute_clocks
+    from supervisor.notify.channels import smtp_config
     from supervisor.processing import judge_items
     from supervisor.scheduler import Jobs, start
 
@@ -88,7 +89,8 @@ def _start_jobs(state: ServiceState) -> BackgroundScheduler:
         summary = recompute_clocks(session, state.core)
         judge_items(session, state.core, state.supervisor, state.core.now())
     click.echo(f"calendar {summary['calendar_version']}: {summary['changed']} clocks changed")
-    jobs = Jobs(state.sessions, state.core, state.supervisor, pool=state.sweep_pool)
+    smtp = smtp_config(state.settings)
+    jobs = Jobs(state.sessions, state.core, state.supervisor, pool=state.sweep_pool, smtp=smtp)
     jobs.poll_facts()
     jobs.sweep_if_leader()  # catch up with time passed while no process was running
     return start(jobs, watch=state.settings.watch_rules)

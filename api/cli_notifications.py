@@ -15,9 +15,9 @@ from approval_core.errors import DomainError
 from approval_core.settings import get_settings
 from approval_core.timeutil import utcnow
 from supervisor.notify import service as notify
+from supervisor.notify.channels import smtp_config
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.routing import check_routing, known_codes
-from supervisor.notify.settings import SmtpSettings
 from supervisor.notify.timers import run_timers, send_digests
 
 
@@ -104,7 +104,7 @@ def replay(delivery_id: int) -> None:
 @notifications.command("deliver")
 def deliver() -> None:
     """Send what is due now, once."""
-    deliverer = Deliverer.with_smtp(_sessions(), utcnow, SmtpSettings().config())
+    deliverer = Deliverer.with_smtp(_sessions(), utcnow, smtp_config(get_settings()))
     click.echo(f"delivered {deliverer.run_once()}")
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+T = TypeVar("T")
 READ_ONLY = "sunlight_read_only"  # execution option: see read_only()
 
 NAMING_CONVENTION = {
@@ -93,6 +94,12 @@ def _configure_sqlite(engine: Engine) -> None:
         if options.get("isolation_level") == "AUTOCOMMIT":
             return  # each statement its own transaction (e.g. ANALYZE, VACUUM)
         conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")
+
+
+def in_chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """`values` a slice at a time: for `IN (...)` lists of a bounded length."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def read_only(session: Session) -> None:

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     # Processes a sweep uses: 1 judges in the calling process; more spread a large sweep over
     # that many worker processes (one core each), which judge outside the write lock.
     sweep_workers: int = Field(default=1, ge=1, le=32)
+    # E-mail notifications (SUNLIGHT_SMTP_HOST, _PORT, _SENDER, _USERNAME, _PASSWORD, _STARTTLS)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "sunlight@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from approval_core.bulk import Prepared, insert_many, insert_statement, prepare_many, run_prepared
 from approval_core.calendar import WorkCalendar
+from approval_core.db import in_chunks
 from approval_core.timeutil import legal_date
 from approval_core.users.models import User
 from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
@@ -29,7 +30,6 @@ from supervisor.notify.outbox import case_view, notify_alerts
 from supervisor.rulebook.compiled import CompiledRule
 from supervisor.runtime import Supervisor
 
-_CHUNK = 500  # ids per IN (...) query
 # The tables, for Core executemany inserts (much cheaper than ORM objects in a sweep).
 _ALERTS = Table("alerts", Alert.metadata)
 _EVENTS = Table("alert_events", AlertEvent.metadata)
@@ -68,8 +68,7 @@ class Judge:
         cls, session: Session, sup: Supervisor, now: datetime, case_ids: Sequence[str]
     ) -> Judge:
         judge = cls(session, sup, now)
-        for start in range(0, len(case_ids), _CHUNK):
-            chunk = case_ids[start : start + _CHUNK]
+        for chunk in in_chunks(case_ids):
             judge._remember(session.scalars(select(Alert).where(Alert.case_id.in_(chunk))))
         judge._load_heads()
         return judge
@@ -236,8 +235,7 @@ class Judge:
             listed = bindparam("causes", list(causes), type_=ARRAY(String))
             stmt = select(Alert.id, Alert.cause).where(Alert.cause == any_(listed))
             return {cause: alert_id for alert_id, cause in self.session.execute(stmt)}
-        for start in range(0, len(causes), _CHUNK):
-            chunk = causes[start : start + _CHUNK]
+        for chunk in in_chunks(causes):
             stmt = select(Alert.id, Alert.cause).where(Alert.cause.in_(chunk))
             found.update({cause: alert_id for alert_id, cause in self.session.execute(stmt)})
         return found

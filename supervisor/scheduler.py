@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.context import CoreDeps
+from approval_core.settings import Settings
 from supervisor.aftercare import check_complaints
 from supervisor.alerts.models import Lease
+from supervisor.notify.channels import SmtpConfig, smtp_config
 from supervisor.notify.deliver import Deliverer
-from supervisor.notify.settings import SmtpSettings
 from supervisor.notify.timers import run_timers, send_digests
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
@@ -59,6 +60,7 @@ class Jobs:
     deps: CoreDeps
     supervisor: Supervisor
     pool: Runner | None = None  # worker processes for large sweeps (SUNLIGHT_SWEEP_WORKERS)
+    smtp: SmtpConfig | None = None  # None: from the environment when first needed
     holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     lease_ttl: timedelta = timedelta(seconds=60)
     last_sweep: SweepResult | None = None
@@ -117,7 +119,7 @@ class Jobs:
     def deliver(self) -> int:
         """Send due deliveries (any worker: claims keep them apart)."""
         if self.deliverer is None:
-            smtp = SmtpSettings().config()
+            smtp = self.smtp or smtp_config(Settings())  # (read now: the environment of today)
             self.deliverer = Deliverer.with_smtp(self.sessions, self.deps.now, smtp)
             self.deliverer.on_attempt = self.supervisor.metrics.count_delivery
         return self.deliverer.run_once()

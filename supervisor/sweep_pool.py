@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps, load_deps
-from approval_core.db import make_engine, make_session_factory, read_only
+from approval_core.db import in_chunks, make_engine, make_session_factory, read_only
 from approval_core.errors import ConfigError
 from supervisor.alerts.models import Alert
 from supervisor.engine import EngineError
@@ -49,7 +49,6 @@ from supervisor.runtime import Mode, Supervisor
 from supervisor.sweep import COLUMNS, judge_rows, prepare, write
 
 log = logging.getLogger("sunlight.sweep")
-_CHUNK = 500  # ids per IN (...) query
 
 
 @dataclass(frozen=True)
@@ -64,14 +63,9 @@ class StaleRules(Exception):  # noqa: N818 (a condition the caller handles, not 
     """A worker could not load the rules, calendar or catalogue the chunk must be judged with."""
 
 
-def _slices(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _due_rows(session: Session, as_of: datetime, ids: Sequence[str], lock: bool) -> list[Any]:
     rows: list[Any] = []
-    for chunk in _slices(ids):
+    for chunk in in_chunks(ids):
         stmt = select(*COLUMNS).where(
             Case.id.in_(chunk), Case.next_due_at.is_not(None), Case.next_due_at <= as_of
         )
@@ -92,7 +86,7 @@ def _unchanged(
     alerts: dict[int, tuple[str, datetime]] = {}
     postgres = session.get_bind().dialect.name == "postgresql"
     with session.no_autoflush:
-        for chunk in _slices(ids):
+        for chunk in in_chunks(ids):
             stmt = select(Case.id, Case.version, Case.next_due_at).where(Case.id.in_(chunk))
             if postgres:
                 stmt = stmt.with_for_update()

@@ -8,19 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Channel = Literal["online", "letter", "in_person", "phone"]
-RatingLevel = Literal["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
-RemedyKind = Literal["reconsideration", "litigation", "compensation"]
-RemedyOutcome = Literal[
-    "kept",
-    "changed",
-    "revoked",
-    "confirmed_illegal",
-    "dismissed",
-    "compensated",
-    "refused",
-    "withdrawn",
-]
+from approval_core.aftercare.kinds import Channel, RatingLevel, RemedyKind, RemedyOutcome
+
 StepAction = Literal["accept", "reject", "handle", "conclude"]
 
 

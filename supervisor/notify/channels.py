@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from approval_core.settings import Settings
 from supervisor.notify.messages import html_body, markdown, subject, text, truncate_utf8
 
 WECOM_LIMIT = 4096  # bytes of markdown content
@@ -56,6 +57,18 @@ class SmtpConfig:
 
 
 Channel = Callable[[Outgoing, float, datetime], Result]
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    """The SMTP server of the settings (SUNLIGHT_SMTP_*)."""
+    return SmtpConfig(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_sender,
+        settings.smtp_username,
+        settings.smtp_password,
+        settings.smtp_starttls,
+    )
 
 
 def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:

@@ -23,12 +23,12 @@ from approval_core.bulk import insert_many
 from approval_core.calendar import WorkCalendar
 from approval_core.calendar.service import load_calendar
 from approval_core.cases.models import Case
+from approval_core.db import in_chunks
 from approval_core.users.models import User
 from supervisor.notify.messages import alert_message, subject, text
 from supervisor.notify.models import ContactPoint, Delivery, InboxMessage, NotifyTimer
 from supervisor.notify.routing import Hours, NotificationRules, Route, load_routing
 
-_CHUNK = 500
 _INBOX = Table("inbox_messages", InboxMessage.metadata)
 _DELIVERIES = Table("deliveries", Delivery.metadata)
 _TIMERS = Table("notify_timers", NotifyTimer.metadata)
@@ -43,11 +43,6 @@ def hours_for(rules_dir: Path, rules: NotificationRules) -> Hours:
         cached = (stamp, load_calendar(rules_dir))
         _calendars[rules_dir] = cached
     return Hours(rules, cached[1])
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 def case_view(row: Any, fact: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,7 +76,7 @@ def case_views(session: Session, alerts: Sequence[Any]) -> dict[str, dict[str, A
         Case.handler_id,
     )
     views: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(facts)):
+    for chunk in in_chunks(sorted(facts)):
         for row in session.execute(select(*columns).where(Case.id.in_(chunk))):
             views[row.id] = case_view(row, facts[row.id])
     return views
@@ -162,7 +157,7 @@ class Outbox:
         wanted, self._wanted = self._wanted, []
         keys = [w[0] for w in wanted]
         seen: set[str] = set()
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             seen.update(
                 self.session.scalars(select(InboxMessage.key).where(InboxMessage.key.in_(chunk)))
             )
@@ -185,7 +180,7 @@ class Outbox:
 
     def _points(self, users: Sequence[int]) -> dict[int, list[ContactPoint]]:
         found: dict[int, list[ContactPoint]] = {}
-        for chunk in _chunks(users):
+        for chunk in in_chunks(users):
             stmt = select(ContactPoint).where(
                 ContactPoint.user_id.in_(chunk), ContactPoint.enabled.is_(True)
             )

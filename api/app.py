@@ -17,37 +17,42 @@ from api.routers import (
     items,
     metrics,
     notifications,
+    policy,
     public,
     receipts,
     supervision,
     system,
     users,
 )
-from approval_core.context import load_deps
 from approval_core.db import make_engine, make_session_factory
 from approval_core.settings import Settings, get_settings
 from approval_core.timeutil import Clock, utcnow
-from supervisor.runtime import Supervisor
+from supervisor.policy.reload import start_policy
 from supervisor.sweep_pool import SweepPool, WorkerConfig
 
 
 def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
-    """Load rule data (fails loudly on a bad file) and connect to the database."""
-    core = load_deps(settings.rules_dir, settings.secret_key, now)
-    supervisor = Supervisor(settings.rules_dir, core.catalogue, settings.engine_mode)
+    """Connect to the database and put the policy in force: the files of rules/ when they are
+    valid, else the last version in force (stored in the database) with the refusal reported.
+    Fails only when neither exists (ConfigError listing every problem)."""
     engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    supervisor, _ = start_policy(sessions, settings.rules_dir, settings.engine_mode, now())
     pool = None
     if settings.sweep_workers > 1:
         config = WorkerConfig(
-            settings.database_url, settings.rules_dir, settings.secret_key, settings.engine_mode
+            settings.database_url,
+            settings.secret_key,
+            settings.engine_mode,
+            supervisor.policy.version,
         )
         pool = SweepPool(config, workers=settings.sweep_workers)  # started on the first sweep
     return ServiceState(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
-        core=core,
+        sessions=sessions,
         supervisor=supervisor,
+        now=now,
         sweep_pool=pool,
     )
 
@@ -82,6 +87,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         supervision,
         notifications,
         aftercare,
+        policy,
     )
     for module in routers:
         app.include_router(module.router)

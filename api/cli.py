@@ -13,10 +13,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import ServiceState
-from approval_core.context import CoreDeps, load_deps
+from approval_core.context import CoreDeps
 from approval_core.db import make_engine, make_session_factory, transaction
 from approval_core.errors import ConfigError, DomainError
 from approval_core.settings import get_settings
+from supervisor.policy.value import Policy
 
 T = TypeVar("T")
 
@@ -31,9 +32,22 @@ def _or_exit(build: Callable[[], T]) -> T:
         sys.exit(1)
 
 
-def _core() -> CoreDeps:
+def _policy() -> Policy:
+    """The policy in force (from the database), or the files of rules/ when the database has
+    never had one (e.g. `demo load` before the first start)."""
+    from supervisor.policy.value import load_policy
+    from supervisor.policy.versions import in_force_version, load_version
+
     settings = get_settings()
-    return _or_exit(lambda: load_deps(settings.rules_dir, settings.secret_key))
+    with _sessions()() as session:
+        version = in_force_version(session)
+        if version is not None:
+            return _or_exit(lambda: load_version(session, version, "python"))
+    return _or_exit(lambda: load_policy(settings.rules_dir, "python"))
+
+
+def _core() -> CoreDeps:
+    return _policy().deps(get_settings().secret_key)
 
 
 def _state() -> ServiceState:
@@ -84,13 +98,22 @@ def _start_jobs(state: ServiceState) -> BackgroundScheduler:
     from supervisor.processing import judge_items
     from supervisor.scheduler import Jobs, start
 
+    core = state.core
     with transaction(state.sessions) as session:
-        # A changed calendar.yaml (e.g. a newly entered year) takes effect on every open case.
-        summary = recompute_clocks(session, state.core)
-        judge_items(session, state.core, state.supervisor, state.core.now())
-    click.echo(f"calendar {summary['calendar_version']}: {summary['changed']} clocks changed")
+        # Clocks computed under another policy or calendar take the one in force.
+        summary = recompute_clocks(session, core)
+        judge_items(session, core, state.supervisor, core.now())
+    status = state.supervisor.status
+    click.echo(
+        f"policy {summary['policy_version']} (calendar {summary['calendar_version']}): "
+        f"{summary['changed']} clocks changed"
+    )
+    if not status.ok:
+        click.echo("rules/ refused, running on the last good policy:", err=True)
+        for problem in status.problems:
+            click.echo(f"  {problem}", err=True)
     smtp = smtp_config(state.settings)
-    jobs = Jobs(state.sessions, state.core, state.supervisor, pool=state.sweep_pool, smtp=smtp)
+    jobs = Jobs(state.sessions, core, state.supervisor, pool=state.sweep_pool, smtp=smtp)
     jobs.poll_facts()
     jobs.sweep_if_leader()  # catch up with time passed while no process was running
     return start(jobs, watch=state.settings.watch_rules)
@@ -201,7 +224,7 @@ def calendar_status() -> None:
 
 @calendar.command("recompute")
 def calendar_recompute() -> None:
-    """Recompute open cases' clocks on the calendar in force (after editing calendar.yaml)."""
+    """Recompute open cases' clocks on the policy in force (a reload does it by itself)."""
     from approval_core.system.service import recompute_clocks
 
     core = _core()

@@ -9,7 +9,6 @@ import sys
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from approval_core.context import load_deps
 from approval_core.db import make_engine, make_session_factory, transaction
 from approval_core.errors import DomainError
 from approval_core.settings import get_settings
@@ -111,10 +110,13 @@ def deliver() -> None:
 @notifications.command("tick")
 def tick() -> None:
     """Fire due escalations and repeats, and the daily digest, once."""
-    rules_dir = get_settings().rules_dir
+    from api.cli import _policy
+
+    policy = _policy()  # the policy in force (its routing and calendar)
     with transaction(_sessions()) as session:
         now = utcnow()
-        written = run_timers(session, rules_dir, now) + send_digests(
-            session, load_deps(rules_dir, get_settings().secret_key), rules_dir, now
+        deps = policy.deps(get_settings().secret_key)
+        written = run_timers(session, policy.hours, now) + send_digests(
+            session, deps, policy.hours, now
         )
     click.echo(f"deliveries written {written}")

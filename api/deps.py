@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,10 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden
 from approval_core.settings import Settings
+from approval_core.timeutil import Clock, utcnow
 from approval_core.users.service import user_by_token
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from supervisor.sweep_pool import SweepPool
+
+log = logging.getLogger("sunlight.api")
 
 
 @dataclass
@@ -28,14 +32,26 @@ class ServiceState:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    core: CoreDeps
-    supervisor: Supervisor
+    supervisor: Supervisor  # holds the policy in force
+    now: Clock = utcnow
     sweep_pool: SweepPool | None = None  # SUNLIGHT_SWEEP_WORKERS > 1
 
+    @property
+    def core(self) -> CoreDeps:
+        """The core's dependencies from the policy in force now: take them once per request
+        (a reload in between gives the next request the new policy, never a mix)."""
+        return self.supervisor.deps(self.settings.secret_key, self.now)
+
     def judge_new_facts(self) -> None:
-        """Right after a commit: judge the facts it wrote (the poller catches any left over)."""
-        with self.sessions() as session, session.begin():
-            process_pending(session, self.core, self.supervisor)
+        """Right after a commit: judge the facts it wrote (the poller catches any left over).
+
+        The action is committed already: whatever happens here never changes the answer to
+        the request (a failure is logged; the fact stays for the poller, counted)."""
+        try:
+            with self.sessions() as session, session.begin():
+                process_pending(session, self.core, self.supervisor)
+        except Exception:  # noqa: BLE001 (the committed action's answer must stand)
+            log.exception("judging after commit failed; the poller will retry")
 
 
 def state(request: Request) -> ServiceState:

@@ -22,10 +22,15 @@ class Actor:
 
 @dataclass(frozen=True)
 class CoreDeps:
+    """Taken once per unit of work from the policy in force (see supervisor/policy/value.py):
+    the catalogue and calendar of one policy version, never a mix."""
+
     catalogue: Catalogue
     calendar: WorkCalendar
     record_key: str
     now: Clock = utcnow
+    policy: object | None = None  # the policy value these came from (opaque to the core)
+    policy_version: str = ""  # its version ("" when built from files outside a policy)
 
 
 def load_deps(rules_dir: Path, record_key: str, now: Clock = utcnow) -> CoreDeps:

@@ -2,9 +2,11 @@
 
 Every rule file goes through here, so policy staff always get the same kind of message, Chinese
 first, pointing at the spot to fix: ``rules/items.yaml:42:7: 字段 limit 必须是正整数 / field limit
-must be a positive integer``. `load_yaml` reports syntax errors and duplicate keys (plain PyYAML
-silently keeps the last); `validate` / `check` turn *every* pydantic error into such a message,
-with a did-you-mean for unknown keys. Checks a model cannot express build `Problem`s and format
+must be a positive integer``. `load_yaml` reports every syntax fault in plain words at its cause
+(`yamlsyntax`: tabs, full-width punctuation, open quotes and brackets, indentation), duplicate
+keys (plain PyYAML silently keeps the last) and full-width punctuation that YAML reads as text;
+`validate` / `check` turn *every* pydantic error into such a message (`yamlwording`), with a
+did-you-mean for unknown keys. Checks a model cannot express build `Problem`s and format
 them with `YamlDocument.format`; validators may raise `RuleViolation` to point at exact fields.
 """
 
@@ -23,6 +25,9 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from approval_core.errors import ConfigError
+from approval_core.yamlscan import scalar_faults
+from approval_core.yamlsyntax import syntax_faults, undecodable, unreadable
+from approval_core.yamlwording import wording
 
 Loc = tuple[Any, ...]  # a path into the data: mapping keys and sequence indices
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -104,20 +109,26 @@ def load_yaml(path: Path, *, source: str | None = None) -> YamlDocument:
     shown = source or display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{shown}:1:1: 无法读取文件 / cannot read the file: {exc}"]) from exc
+    except OSError as exc:
+        raise ConfigError([unreadable(shown, exc)]) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError([undecodable(shown, exc)]) from exc
     return parse_yaml(text, shown)
 
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
-    """Parse YAML text. Raises `ConfigError` listing syntax errors or all duplicate keys."""
-    loader = yaml.SafeLoader(text)
+    """Parse YAML text. Raises `ConfigError` listing every syntax fault found (see
+    `yamlsyntax`), or all duplicate keys and slips that YAML reads as text."""
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character
+        raise ConfigError(_syntax_messages(source, text, exc)) from exc
     try:
         root = loader.get_single_node()
         builder = _Builder(loader)
         data = builder.build(root, ()) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        raise ConfigError([_syntax_message(source, exc)]) from exc
+    except (yaml.MarkedYAMLError, yaml.reader.ReaderError) as exc:
+        raise ConfigError(_syntax_messages(source, text, exc)) from exc
     finally:
         loader.dispose()
     doc = YamlDocument(source, data, builder.values, builder.keys)
@@ -182,10 +193,11 @@ def suggest(word: str, candidates: Iterable[str]) -> str | None:
 
 
 def field_label(loc: Loc) -> str:
-    """How a path is named in messages: the last key, with the index for list elements."""
+    """How a path is named in messages: the last key, with the index for list elements ("" for
+    the whole file)."""
     parts = [p for p in loc if p != "[key]"]
     if not parts:
-        return "(根 / root)"
+        return ""
     last = parts[-1]
     if isinstance(last, int) and not isinstance(last, bool):
         before = next((p for p in reversed(parts[:-1]) if isinstance(p, str)), "")
@@ -214,10 +226,17 @@ class _Builder:
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, loc)
             if isinstance(node, yaml.SequenceNode):
-                return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+                return [
+                    self._item(item, (*loc, i), bool(node.flow_style))
+                    for i, item in enumerate(node.value)
+                ]
             return self._construct(node)
         finally:
             self._active.discard(id(node))
+
+    def _item(self, node: yaml.Node, loc: Loc, flow: bool) -> Any:
+        self.problems += _slips(node, loc, entry=True, in_flow_list=flow)
+        return self.build(node, loc)
 
     def _construct(self, node: yaml.Node) -> Any:
         try:
@@ -232,6 +251,7 @@ class _Builder:
         for key_node, value_node in node.value:
             key = self._construct(key_node)
             mark = _mark(key_node.start_mark)
+            self.problems += _slips(key_node, loc, entry=True)
             if not isinstance(key, Hashable):
                 self.problems.append(Problem(loc, "键必须是简单值", "a key must be a plain value"))
                 continue
@@ -250,11 +270,15 @@ def _mark(mark: yaml.Mark) -> Mark:
     return Mark(mark.line + 1, mark.column + 1)
 
 
-def _syntax_message(source: str, exc: yaml.MarkedYAMLError) -> str:
-    mark = exc.problem_mark or exc.context_mark
-    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else f"{source}:1:1"
-    what = " ".join(part for part in (exc.context, exc.problem) if part)
-    return f"{where}: YAML 语法错误 / YAML syntax error: {what}"
+def _syntax_messages(source: str, text: str, exc: yaml.YAMLError) -> list[str]:
+    faults = syntax_faults(text, exc)
+    return [f"{source}:{f.line}:{f.column}: {f.zh} / {f.en}" for f in faults]
+
+
+def _slips(node: yaml.Node, loc: Loc, *, entry: bool, in_flow_list: bool = False) -> list[Problem]:
+    """Full-width punctuation in `node` that YAML took as text (see `yamlscan.scalar_faults`)."""
+    found = scalar_faults(node, entry=entry, in_flow_list=in_flow_list)
+    return [Problem(loc, f.zh, f.en, at=Mark(f.line, f.column)) for f in found]
 
 
 # --- explaining pydantic errors ---------------------------------------------------------------
@@ -273,7 +297,7 @@ def _problems_of(detail: ErrorDetails, doc: YamlDocument, model: type[BaseModel]
     key = bool(loc) and loc[-1] == "[key]"  # the fault is in a mapping key, not its value
     loc = loc[:-1] if key else loc
     name = str(loc[-1]) if key else field_label(doc.resolve(loc) or loc)
-    zh, en = _texts(kind, name, ctx, detail, key=key)
+    zh, en = wording(kind, name, ctx, detail["msg"], key=key)
     return [Problem(loc, zh, en)]
 
 
@@ -281,7 +305,8 @@ def _within(base: Loc, problem: Problem) -> Problem:
     """`problem` of a validator, moved below `base` and with "{field}" filled in."""
     at = (*base, *problem.loc)
     name = field_label(at)
-    return Problem(at, problem.zh.replace("{field}", name), problem.en.replace("{field}", name))
+    zh = problem.zh.replace("{field}", name or "文件内容")
+    return Problem(at, zh, problem.en.replace("{field}", name or "the file"))
 
 
 def _unknown_key(loc: Loc, model: type[BaseModel]) -> Problem:
@@ -295,60 +320,6 @@ def _unknown_key(loc: Loc, model: type[BaseModel]) -> Problem:
         zh += f"（可用字段：{', '.join(allowed)}）"
         en += f" (allowed: {', '.join(allowed)})"
     return Problem(loc, zh, en)
-
-
-def _texts(
-    kind: str, name: str, ctx: Mapping[str, Any], detail: ErrorDetails, *, key: bool
-) -> tuple[str, str]:
-    """Chinese and English wording of one pydantic error; "kind:bound" entries win."""
-    what_zh, what_en = ("键", "key") if key else ("字段", "field")
-    if kind in ("value_error", "assertion_error"):
-        text = str(ctx.get("error", detail["msg"]))
-        return f"{what_zh} {name}：{text}", f"{what_en} {name}: {text}"
-    bound = next((ctx[k] for k in ("gt", "ge", "lt", "le", "min_length") if k in ctx), None)
-    found = (key and _WORDING.get(f"key:{kind}")) or _WORDING.get(f"{kind}:{bound}")
-    zh, en = found or _WORDING.get(kind) or ("取值无效", "is invalid: {msg}")
-    values = {**ctx, "msg": detail["msg"]}  # a value, so braces in it are never a template
-    return f"{what_zh} {name} {zh.format_map(values)}", f"{what_en} {name} {en.format_map(values)}"
-
-
-_SAME_WORDING: list[tuple[str, tuple[str, str]]] = [
-    ("int_type int_parsing int_from_float", ("必须是整数", "must be an integer")),
-    ("float_type float_parsing decimal_type decimal_parsing", ("必须是数字", "must be a number")),
-    ("bool_type bool_parsing", ("必须是 true 或 false", "must be true or false")),
-    ("list_type tuple_type set_type frozen_set_type", ("必须是列表", "must be a list")),
-    ("dict_type model_type model_attributes_type", ("必须是映射（键: 值）", "must be a mapping")),
-    ("date_type date_parsing", ("必须是日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)")),
-    ("time_type time_parsing", ('必须是加引号的时刻（"HH:MM"）', 'must be a quoted "HH:MM"')),
-]
-_WORDING: dict[str, tuple[str, str]] = {
-    **{kind: words for kinds, words in _SAME_WORDING for kind in kinds.split()},
-    "string_type": ("必须是文本", "must be text"),
-    "key:string_type": (
-        "必须是文本（yes/no/on/off 等会被 YAML 读作布尔值，请加引号）",
-        "must be text (YAML reads yes/no/on/off as booleans: quote them)",
-    ),
-    "union_tag_invalid": (
-        "的 {discriminator} 必须是以下之一：{expected_tags}",
-        "needs {discriminator} to be one of: {expected_tags}",
-    ),
-    "none_required": ("必须为空（null）", "must be null"),
-    "greater_than": ("必须大于 {gt}", "must be greater than {gt}"),
-    "greater_than:0": ("必须是正整数", "must be a positive integer"),
-    "greater_than_equal": ("不能小于 {ge}", "must be at least {ge}"),
-    "greater_than_equal:0": ("不能为负数", "must not be negative"),
-    "less_than": ("必须小于 {lt}", "must be less than {lt}"),
-    "less_than_equal": ("不能大于 {le}", "must be at most {le}"),
-    "string_too_short": ("至少需要 {min_length} 个字符", "needs at least {min_length} characters"),
-    "string_too_short:1": ("不能为空", "must not be empty"),
-    "too_short": ("至少需要 {min_length} 项", "needs at least {min_length} entries"),
-    "too_short:1": ("不能为空", "must not be empty"),
-    "string_too_long": ("不能超过 {max_length} 个字符", "must be at most {max_length} characters"),
-    "too_long": ("不能超过 {max_length} 项", "must have at most {max_length} entries"),
-    "string_pattern_mismatch": ("格式不符（{pattern}）", "must match {pattern}"),
-    "literal_error": ("必须是以下之一：{expected}", "must be one of: {expected}"),
-    "enum": ("必须是以下之一：{expected}", "must be one of: {expected}"),
-}
 
 
 def _fields_at(model: type[BaseModel], path: Loc) -> list[str]:

@@ -6,7 +6,6 @@ these facts never resolve or reopen the alerts of the case's own clock and proce
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,9 +20,10 @@ from supervisor.judging import Judge, Subject
 from supervisor.runtime import Supervisor
 
 
-def _judge(session: Session, sup: Supervisor, now: datetime, keys: list[str]) -> Judge:
-    """A judge that knows the alerts of these subject keys (and the department heads)."""
-    return Judge.for_subjects(session, sup, now, keys)
+def _judge(session: Session, deps: CoreDeps, sup: Supervisor, keys: list[str]) -> Judge:
+    """A judge of the deps' policy that knows the alerts of these subject keys (and the
+    department heads)."""
+    return Judge.for_subjects(session, sup, deps.now(), keys, sup.policy_for(deps))
 
 
 def complaint_fact(deps: CoreDeps, complaint: Complaint, event: str) -> dict[str, Any]:
@@ -44,11 +44,11 @@ def judge_complaints(
 ) -> int:
     """Judge complaints as of now; returns the rules matched."""
     keys = [f"complaint:{c.id}" for c in complaints]
-    judge = _judge(session, sup, deps.now(), keys)
+    judge = _judge(session, deps, sup, keys)
     matched = 0
     for key, complaint in zip(keys, complaints, strict=True):
         fact = complaint_fact(deps, complaint, event)
-        found = sup.evaluate(fact)
+        found = judge.evaluate(fact)
         judge.apply(Subject(key, complaint.case_id, None), fact, found)
         matched += len(found)
     judge.finish()
@@ -81,9 +81,9 @@ def judge_rating(
 ) -> list[str]:
     """好差评: a negative rating opens the follow-up alert the department must answer."""
     key = f"rating:{case.id}"
-    judge = _judge(session, sup, deps.now(), [key])
+    judge = _judge(session, deps, sup, [key])
     fact = rating_fact(deps, case, rating)
-    found = sup.evaluate(fact)
+    found = judge.evaluate(fact)
     judge.apply(Subject(key, case.id, case.assignee_id or case.handler_id), fact, found)
     judge.finish()
     return found

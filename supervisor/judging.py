@@ -27,6 +27,7 @@ from approval_core.users.models import User
 from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
 from supervisor.alerts.service import SYSTEM, cause_of, render
 from supervisor.notify.outbox import case_view, notify_alerts
+from supervisor.policy.value import Policy
 from supervisor.rulebook.compiled import CompiledRule
 from supervisor.runtime import Supervisor
 
@@ -50,6 +51,7 @@ class Judge:
     session: Session
     sup: Supervisor
     now: datetime
+    policy: Policy  # the unit of work's policy: every verdict and message comes from it
     # subject -> cause -> alert (an Alert row, or a SimpleNamespace for one not written yet)
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     heads: dict[str, int] = field(default_factory=dict)
@@ -65,9 +67,14 @@ class Judge:
 
     @classmethod
     def for_cases(
-        cls, session: Session, sup: Supervisor, now: datetime, case_ids: Sequence[str]
+        cls,
+        session: Session,
+        sup: Supervisor,
+        now: datetime,
+        case_ids: Sequence[str],
+        policy: Policy | None = None,
     ) -> Judge:
-        judge = cls(session, sup, now)
+        judge = cls(session, sup, now, policy or sup.policy)
         for chunk in in_chunks(case_ids):
             judge._remember(session.scalars(select(Alert).where(Alert.case_id.in_(chunk))))
         judge._load_heads()
@@ -75,10 +82,15 @@ class Judge:
 
     @classmethod
     def for_subjects(
-        cls, session: Session, sup: Supervisor, now: datetime, keys: Sequence[str]
+        cls,
+        session: Session,
+        sup: Supervisor,
+        now: datetime,
+        keys: Sequence[str],
+        policy: Policy | None = None,
     ) -> Judge:
         """A judge that knows the alerts of these subject keys (not cases: complaints, ...)."""
-        judge = cls(session, sup, now)
+        judge = cls(session, sup, now, policy or sup.policy)
         for key in keys:
             alerts = session.scalars(select(Alert).where(Alert.cause.like(f"%|{key}%")))
             judge._remember(a for a in alerts if a.cause.split("|")[1] == key)
@@ -86,14 +98,20 @@ class Judge:
         return judge
 
     @classmethod
-    def for_items(cls, session: Session, sup: Supervisor, now: datetime) -> Judge:
-        judge = cls(session, sup, now)
+    def for_items(
+        cls, session: Session, sup: Supervisor, now: datetime, policy: Policy | None = None
+    ) -> Judge:
+        judge = cls(session, sup, now, policy or sup.policy)
         judge._remember(session.scalars(select(Alert).where(Alert.case_id.is_(None))))
         judge._load_heads()
         return judge
 
     def __post_init__(self) -> None:
-        self.rules = self.sup.ruleset.by_id()
+        self.rules = self.policy.ruleset.by_id()
+
+    def evaluate(self, fact: Mapping[str, Any]) -> list[str]:
+        """The ids of the rules of this judge's policy that hold for `fact`."""
+        return self.sup.evaluate(fact, self.policy)
 
     def _remember(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:
@@ -192,7 +210,7 @@ class Judge:
             "title_en": rule.title_en,
             "message_zh": render(rule.message_zh or rule.title_zh, fact),
             "message_en": render(rule.message_en or rule.title_en, fact),
-            "ruleset_version": self.sup.ruleset.version,
+            "ruleset_version": self.policy.version,
             "level": rule.level,
             "status": "open",
             "item_code": fact.get("item"),
@@ -274,7 +292,7 @@ class Judge:
             insert_many(self.session, _EVENTS, events)
             # Notifications go to the delivery outbox in this same transaction.
             opened = [a for a, action, *_ in self._history if action in ("open", "reopen")]
-            notify_alerts(self.session, self.sup.rules_dir, opened, self.now, self._views)
+            notify_alerts(self.session, self.policy.hours, opened, self.now, self._views)
         changes = len(self._history)
         levels = [a.level for a, action, *_ in self._history if action != "resolve"]
         self.opened.update(levels)

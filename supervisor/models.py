@@ -8,6 +8,7 @@ from supervisor.notify.models import (
     InboxMessage,
     NotifyTimer,
 )
+from supervisor.policy.models import PolicyActivation, PolicyFile, PolicyVersion
 
 __all__ = [
     "Alert",
@@ -18,4 +19,7 @@ __all__ = [
     "InboxMessage",
     "Lease",
     "NotifyTimer",
+    "PolicyActivation",
+    "PolicyFile",
+    "PolicyVersion",
 ]

@@ -44,22 +44,22 @@ def judge_case(
     next look. `case` is a Case row or any object with its columns (the sweep reads columns)."""
     extra = {"yellow_unanswered_days": judge.unanswered_days(case.id, deps.calendar)}
     fact = case_fact(deps.catalogue, payload, extra)
-    matched = judge.sup.evaluate(fact)
+    matched = judge.evaluate(fact)
     handler = case.assignee_id or case.handler_id
     judge.apply(Subject(case.id, case.id, handler), fact, matched, fact_id)
     due = next_due_at(
-        clock, judge.sup.thresholds, deps.calendar, judge.now, judge.yellow_opened_dates(case.id)
+        clock, judge.policy.thresholds, deps.calendar, judge.now, judge.yellow_opened_dates(case.id)
     )
     return matched, due
 
 
 def judge_items(session: Session, deps: CoreDeps, sup: Supervisor, now: datetime) -> int:
     """事前监察: check every catalogue item's public disclosure; returns rules matched."""
-    judge = Judge.for_items(session, sup, now)
+    judge = Judge.for_items(session, sup, now, sup.policy_for(deps))
     matched = 0
     for code in deps.catalogue.items:
         fact = item_fact(deps.catalogue, code)
-        found = sup.evaluate(fact)
+        found = judge.evaluate(fact)
         judge.apply(Subject(f"item:{code}", None, None), fact, found)
         matched += len(found)
     judge.finish()
@@ -87,7 +87,7 @@ def _judge_fact(
     case = session.get(Case, fact.case_id)
     if case is None:
         return
-    judge = Judge.for_cases(session, sup, now, [case.id])
+    judge = Judge.for_cases(session, sup, now, [case.id], sup.policy_for(deps))
     # The snapshot's clock is as of the event; the next look is scheduled from now on.
     clock = stored_clock(deps, case, max(now, case.last_event_at))
     _, due = judge_case(judge, deps, case, payload, clock, fact.id)
@@ -103,8 +103,11 @@ def _judge_fact(
 def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 500) -> int:
     """Judge up to `limit` unprocessed facts in order; returns how many were done.
 
-    An engine failure leaves the fact unprocessed for a later attempt, counts it, and tells the
-    administrators; after MAX_ATTEMPTS the fact is parked (never silently dropped).
+    Each fact is judged in its own savepoint: a fact that fails for any reason (the engine,
+    an item no longer in the catalogue, a bug) rolls back only its own work, is counted
+    (`attempts`), logged and reported to the administrators, and the next facts are judged
+    all the same. After MAX_ATTEMPTS a fact is parked: it is never claimed again (so it
+    cannot hold up later facts) and stays on record with a system alert naming it.
     """
     now = deps.now()
     done = failed = 0
@@ -114,21 +117,36 @@ def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: in
                 _judge_fact(session, deps, sup, fact, now)
                 fact.processed_at = now
             done += 1
-        except EngineError as exc:
+        except Exception as exc:  # noqa: BLE001 (any failure is counted, reported, retried)
             failed += 1
-            fact.attempts += 1
-            log.error("fact %s not judged (attempt %s): %s", fact.id, fact.attempts, exc)
-            raise_alert(
-                session,
-                cause="engine-error",
-                kind="engine_error",
-                zh=f"规则引擎处理事实失败（事实 {fact.id}）：{exc}",
-                en=f"The rules engine failed on fact {fact.id}: {exc}",
-                details={"fact_id": fact.id, "attempts": fact.attempts},
-                now=now,
-            )
+            _failed(session, fact, exc, now)
     if done and not failed:
         resolve_alert(session, "engine-error", now)
     session.flush()
     sup.metrics.facts_processed.inc(done)
     return done
+
+
+def _failed(session: Session, fact: Fact, exc: Exception, now: datetime) -> None:
+    fact.attempts += 1
+    log.error("fact %s not judged (attempt %s): %r", fact.id, fact.attempts, exc, exc_info=exc)
+    if isinstance(exc, EngineError):
+        raise_alert(
+            session,
+            cause="engine-error",
+            kind="engine_error",
+            zh=f"规则引擎处理事实失败（事实 {fact.id}）：{exc}",
+            en=f"The rules engine failed on fact {fact.id}: {exc}",
+            details={"fact_id": fact.id, "attempts": fact.attempts},
+            now=now,
+        )
+    if fact.attempts >= MAX_ATTEMPTS:
+        raise_alert(
+            session,
+            cause=f"fact-parked:{fact.id}",
+            kind="fact_parked",
+            zh=f"事实 {fact.id}（{fact.kind}）{fact.attempts} 次处理失败，已搁置：{exc!r}",
+            en=f"Fact {fact.id} ({fact.kind}) failed {fact.attempts} times and is parked: {exc!r}",
+            details={"fact_id": fact.id, "case_id": fact.case_id, "error": repr(exc)[:500]},
+            now=now,
+        )

@@ -1,66 +1,36 @@
-"""The rules in force in this process: load, reload (all or nothing) and evaluate facts.
+"""The policy in force in this process: one reference, swapped all or nothing.
 
-Production evaluates with durable-rules (the design's engine); `mode="dual"` also runs the
-plain-Python evaluator and refuses to go on if they disagree (tests and end-to-end checks).
+Every unit of work (a request, a fact batch, a sweep chunk, a notification run) takes
+`Supervisor.policy` once and uses only that value (its catalogue, calendar, rules, routing and
+verdict cache). `install` swaps the reference; a policy that is no longer in force is closed
+a few swaps later, when no unit of work can still hold it. Loading, checking, storing and
+reporting a new policy is `supervisor/policy/reload.py`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from approval_core.catalogue.service import Catalogue
-from approval_core.errors import ConfigError
-from supervisor.engine import DurableEngine, EngineError
-from supervisor.evaluator import evaluate_python
+from approval_core.context import CoreDeps
+from approval_core.timeutil import Clock, utcnow
+from supervisor.engine import EngineError
 from supervisor.metrics.process import SupervisorMetrics
-from supervisor.rulebook import load_rulebook
-from supervisor.rulebook.compiled import Compare, Condition, RuleSet
-from supervisor.timing import Thresholds, thresholds
+from supervisor.policy.value import Policy, load_policy
+from supervisor.rulebook.compiled import RuleSet
+from supervisor.timing import Thresholds
+from supervisor.verdicts import EvaluatorMismatch, Mode
 
+__all__ = ["EvaluatorMismatch", "Mode", "ReloadStatus", "Supervisor"]
 log = logging.getLogger("sunlight.supervisor")
-MEMO_SIZE = 4096
-_MISSING = object()
-
-
-def _fields_read(ruleset: RuleSet) -> tuple[str, ...]:
-    """Every fact field any rule of the set reads (compared, or compared with)."""
-    names: set[str] = set()
-    stack: list[Condition] = [rule.condition for rule in ruleset.rules]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Compare):
-            names.add(node.field)
-            if node.other:
-                names.add(node.other)
-        else:
-            stack.extend(node.parts)
-    return tuple(sorted(names))
-
-
-def _memo_key(fact: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
-    """The projection of `fact` on `names`, typed (1, 1.0 and True are different facts to the
-    rules); lists become tuples."""
-    values = tuple([fact.get(name, _MISSING) for name in names])
-    if any(type(value) is list for value in values):
-        values = tuple(tuple(v) if type(v) is list else v for v in values)
-    return (values, tuple(map(type, values)))
-
-
-Mode = Literal["durable", "python", "dual"]
-
-
-class EvaluatorMismatch(Exception):  # noqa: N818 (a finding, not a failure to retry)
-    """The two evaluators disagreed on a fact: a bug to report, never to paper over.
-
-    Not an EngineError on purpose: nothing retries or parks it; it fails the caller loudly.
-    """
+KEEP_RETIRED = 3  # policies kept open after they left force (units of work may still hold them)
 
 
 @dataclass
@@ -74,89 +44,91 @@ class ReloadStatus:
 
 
 class Supervisor:
-    """Holds the compiled rule set and its engine; safe to share between threads."""
+    """Holds the policy in force and the process's supervision counters; thread-safe."""
 
-    def __init__(self, rules_dir: Path, catalogue: Catalogue, mode: Mode = "durable") -> None:
-        self.rules_dir = rules_dir
-        self.catalogue = catalogue
-        self.mode = mode
+    def __init__(self, policy: Policy, rules_dir: Path | None = None) -> None:
+        self.rules_dir = rules_dir  # where reloads read from (None: only from the database)
+        self._policy = self._first = policy
         self._lock = threading.Lock()
-        self._memo_lock = threading.Lock()
-        self.engine = DurableEngine() if mode != "python" else None
-        self.ruleset = self._install(load_rulebook(rules_dir, catalogue))
-        self.status = ReloadStatus(ok=True, version=self.ruleset.version, at=None)
+        self._retired: deque[Policy] = deque()
+        self.status = ReloadStatus(ok=True, version=policy.version, at=None)
         self.engine_errors = 0
         self.metrics = SupervisorMetrics()
 
-    def _install(self, ruleset: RuleSet) -> RuleSet:
-        if self.engine is not None:
-            self.engine.load(ruleset)
-        self.thresholds: Thresholds = thresholds(ruleset)
-        self._read = _fields_read(ruleset)
-        self._memo: OrderedDict[tuple[Any, ...], tuple[str, ...]] = OrderedDict()
-        return ruleset
+    @classmethod
+    def from_dir(cls, rules_dir: Path, mode: Mode = "durable") -> Supervisor:
+        """The policy of the files in `rules_dir` in force (tests, tools)."""
+        return cls(load_policy(rules_dir, mode), rules_dir)
 
-    def reload(self, now: datetime) -> ReloadStatus:
-        """Load the rule files again; any failure keeps the rules in force and is reported."""
+    @property
+    def policy(self) -> Policy:
+        """The policy in force now: take it once per unit of work."""
+        return self._policy
+
+    @property
+    def mode(self) -> Mode:
+        return self._policy.verdicts.mode
+
+    # Shorthands for the policy in force (status pages, metrics; not for units of work).
+    @property
+    def ruleset(self) -> RuleSet:
+        return self._policy.ruleset
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._policy.catalogue
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self._policy.verdicts.thresholds
+
+    def policy_for(self, deps: CoreDeps) -> Policy:
+        """The policy `deps` were taken from (the one in force for deps made otherwise)."""
+        return deps.policy if isinstance(deps.policy, Policy) else self._policy
+
+    def deps(self, record_key: str, now: Clock = utcnow) -> CoreDeps:
+        """CoreDeps of the policy in force now (one unit of work)."""
+        return self._policy.deps(record_key, now)
+
+    def install(self, policy: Policy, now: datetime | None) -> None:
+        """Put `policy` in force (it was checked, and stored by the caller)."""
         with self._lock:
-            try:
-                new = load_rulebook(self.rules_dir, self.catalogue)
-                if new.version != self.ruleset.version:
-                    self.ruleset = self._install(new)
-            except (ConfigError, EngineError) as exc:
-                problems = tuple(exc.problems) if isinstance(exc, ConfigError) else (str(exc),)
-                log.error("rules reload refused, keeping %s: %s", self.ruleset.version, problems)
-                self.status = ReloadStatus(
-                    False,
-                    self.ruleset.version,
-                    now,
-                    problems,
-                    self.status.reloads,
-                    self.status.failures + 1,
-                )
-                return self.status
+            old, self._policy = self._policy, policy
+            if old is not policy and old is not self._first:
+                self._retired.append(old)  # (the first may be shared: it is never closed here)
+            while len(self._retired) > KEEP_RETIRED:
+                self._retired.popleft().close()
             self.status = ReloadStatus(
-                True, self.ruleset.version, now, (), self.status.reloads + 1, self.status.failures
+                True, policy.version, now, (), self.status.reloads + 1, self.status.failures
+            )
+        log.info("policy %s in force (was %s)", policy.version, old.version)
+
+    def refused(self, problems: tuple[str, ...], now: datetime) -> ReloadStatus:
+        """Note a refused policy: the one in force stays."""
+        with self._lock:
+            self.status = ReloadStatus(
+                False,
+                self._policy.version,
+                now,
+                problems,
+                self.status.reloads,
+                self.status.failures + 1,
             )
             return self.status
 
-    def evaluate(self, fact: Mapping[str, Any]) -> list[str]:
-        """Rule ids whose condition holds for `fact`, in rule order.
-
-        The verdict depends only on the fields the rules read, so in durable mode it is
-        memoised per rule set on that projection of the fact (a sweep judges many cases that
-        look alike to the rules); dual mode always asks both evaluators.
-        """
+    def evaluate(self, fact: Mapping[str, Any], policy: Policy | None = None) -> list[str]:
+        """Rule ids of `policy` (default: the one in force) whose condition holds for `fact`."""
+        chosen = policy or self._policy
         with self.metrics.rule_evaluation_seconds.time():
-            return self._evaluate(fact)
-
-    def _evaluate(self, fact: Mapping[str, Any]) -> list[str]:
-        ruleset = self.ruleset
-        if self.engine is None:
-            return evaluate_python(ruleset, fact)
-        key = None
-        if self.mode == "durable":
-            key = _memo_key(fact, self._read)
-            with self._memo_lock:
-                cached = self._memo.get(key)
-                if cached is not None:
-                    self._memo.move_to_end(key)
-                    return list(cached)
-        try:
-            found = self.engine.evaluate(fact)
-        except EngineError:
-            self.engine_errors += 1
-            raise
-        if key is not None:
-            with self._memo_lock:
-                self._memo[key] = tuple(found)
-                if len(self._memo) > MEMO_SIZE:
-                    self._memo.popitem(last=False)
-        if self.mode == "dual":
-            expected = evaluate_python(ruleset, fact)
-            if found != expected:
+            try:
+                return chosen.verdicts.evaluate(fact)
+            except (EngineError, EvaluatorMismatch):
                 self.engine_errors += 1
-                raise EvaluatorMismatch(
-                    f"durable-rules {found} != python {expected} for fact {dict(fact)}"
-                )
-        return found
+                raise
+
+    def close(self) -> None:
+        """Free every policy's engine registration (shutdown, tests)."""
+        with self._lock:
+            while self._retired:
+                self._retired.popleft().close()
+            self._policy.close()

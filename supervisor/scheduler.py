@@ -26,9 +26,10 @@ from supervisor.alerts.models import Lease
 from supervisor.notify.channels import SmtpConfig, smtp_config
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.timers import run_timers, send_digests
+from supervisor.policy.reload import follow_database, reload_policy
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
-from supervisor.sweep import Runner, SweepResult, reschedule_open_cases, sweep
+from supervisor.sweep import Runner, SweepResult, sweep
 
 log = logging.getLogger("sunlight.scheduler")
 LEADER = "sweep-leader"
@@ -65,56 +66,74 @@ class Jobs:
     lease_ttl: timedelta = timedelta(seconds=60)
     last_sweep: SweepResult | None = None
     deliverer: Deliverer | None = None
-    _stamp: tuple[tuple[str, int], ...] = ()
+    _stamp: tuple[tuple[str, int, int], ...] = ()
 
-    def rules_stamp(self) -> tuple[tuple[str, int], ...]:
+    def current(self) -> CoreDeps:
+        """The deps of the policy in force now: each job takes them once."""
+        return self.supervisor.deps(self.deps.record_key, self.deps.now)
+
+    def rules_stamp(self) -> tuple[tuple[str, int, int], ...]:
         folder = self.supervisor.rules_dir
-        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yaml")))
+        if folder is None:
+            return ()
+        return tuple(
+            sorted(
+                (str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size)
+                for p in folder.rglob("*")
+                if p.is_file()
+            )
+        )
 
     def watch_rules(self) -> bool:
-        """Reload when a rule file changed on disk (all or nothing); True if rules changed."""
+        """Reload when a file under rules/ changed (the same all-or-nothing reload as the API
+        and CLI: checked, tested, stored, clocks moved); True if a new policy is in force."""
         stamp = self.rules_stamp()
         if not self._stamp or stamp == self._stamp:
             self._stamp = stamp
             return False
         self._stamp = stamp
-        before = self.supervisor.ruleset.version
-        status = self.supervisor.reload(self.deps.now())
-        if not status.ok or status.version == before:
-            return False
-        with self.sessions() as session, session.begin():
-            reschedule_open_cases(session, self.deps.now())
-        log.info("rules reloaded from disk: %s -> %s", before, status.version)
-        return True
+        report = reload_policy(
+            self.sessions,
+            self.supervisor,
+            self.deps.record_key,
+            self.deps.now(),
+            by="file-watcher",
+        )
+        return report.ok and report.changed
+
+    def follow_policy(self) -> bool:
+        """Another process put a policy in force (API, CLI): take it from the database."""
+        return follow_database(self.sessions, self.supervisor, self.deps.now()) is not None
 
     def poll_facts(self) -> int:
         total = 0
         while True:
             with self.sessions() as session, session.begin():
-                done = process_pending(session, self.deps, self.supervisor)
+                done = process_pending(session, self.current(), self.supervisor)
             total += done
             if done == 0:
                 return total
 
     def sweep_if_leader(self) -> SweepResult | None:
-        now = self.deps.now()
+        deps = self.current()
+        now = deps.now()
         if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
             return None
-        self.last_sweep = sweep(self.sessions, self.deps, self.supervisor, now, pool=self.pool)
+        self.last_sweep = sweep(self.sessions, deps, self.supervisor, now, pool=self.pool)
         with self.sessions() as session, session.begin():
             # complaints not accepted within their 5 working days (事后监察)
-            check_complaints(session, self.deps, self.supervisor)
+            check_complaints(session, self.current(), self.supervisor)
         return self.last_sweep
 
     def notify_if_leader(self) -> int:
         """Escalations, repeats and the daily digest (leader only, so each is written once)."""
-        now = self.deps.now()
+        deps = self.current()
+        now = deps.now()
         if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
             return 0
+        hours = self.supervisor.policy_for(deps).hours
         with self.sessions() as session, session.begin():
-            rules_dir = self.supervisor.rules_dir
-            written = run_timers(session, rules_dir, now)
-            return written + send_digests(session, self.deps, rules_dir, now)
+            return run_timers(session, hours, now) + send_digests(session, deps, hours, now)
 
     def deliver(self) -> int:
         """Send due deliveries (any worker: claims keep them apart)."""
@@ -135,6 +154,7 @@ def start(
         ("sweep", jobs.sweep_if_leader, sweep_seconds),
         ("notify", jobs.notify_if_leader, sweep_seconds),
         ("deliver", jobs.deliver, poll_seconds),
+        ("follow-policy", jobs.follow_policy, poll_seconds),
     ]
     if watch:
         jobs.watch_rules()  # the first call only notes the files' state

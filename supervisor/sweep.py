@@ -137,7 +137,7 @@ def sweep_batch(
     rows = due_cases(session, as_of, limit)
     if not rows:
         return 0, 0
-    judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
+    judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows], sup.policy_for(deps))
     updates, matched = judge_rows(judge, deps, rows, as_of)
     write(session, judge, prepare(session, judge, rows, updates))
     return len(rows), matched

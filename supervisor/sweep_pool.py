@@ -13,10 +13,11 @@ judges a chunk optimistically, outside any write lock:
    decisions away and judges the chunk again inside the write transaction, as the one-process
    sweep always does.
 
-So the outcome is the one a one-process sweep would give; only the time differs. Workers load
-the same rule files; each chunk names the rule set, calendar and catalogue versions it must be
-judged with, a worker that has other ones reloads, and a chunk no worker can take (or a pool
-that broke) is judged in the calling process. The pool is started once and kept.
+So the outcome is the one a one-process sweep would give; only the time differs. Each chunk
+names the policy version it must be judged with; a worker loads that version from the
+database (where every version put in force is stored), never from files on disk, and a chunk
+no worker can take (or a pool that broke) is judged in the calling process. The pool is
+started once and kept.
 """
 
 from __future__ import annotations
@@ -32,19 +33,19 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.cases.models import Case
-from approval_core.context import CoreDeps, load_deps
+from approval_core.context import CoreDeps
 from approval_core.db import in_chunks, make_engine, make_session_factory, read_only
-from approval_core.errors import ConfigError
+from approval_core.errors import ConfigError, DomainError
 from supervisor.alerts.models import Alert
 from supervisor.engine import EngineError
 from supervisor.judging import Judge
+from supervisor.policy.versions import in_force_version, load_version
 from supervisor.runtime import Mode, Supervisor
 from supervisor.sweep import COLUMNS, judge_rows, prepare, write
 
@@ -117,7 +118,9 @@ def sweep_chunk(
             rows = _due_rows(session, as_of, ids, lock=False)
             if not rows:
                 return ChunkResult(0, 0, 0, {})
-            judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
+            judge = Judge.for_cases(
+                session, sup, as_of, [row.id for row in rows], sup.policy_for(deps)
+            )
         seen = judge.alert_states()
         updates, matched = judge_rows(judge, deps, rows, as_of)
         ready = prepare(session, judge, rows, updates)
@@ -134,7 +137,7 @@ def sweep_chunk(
     # Something changed while judging: judge again, holding the lock from read to write.
     with sessions() as session, lock, session.begin():
         rows = _due_rows(session, as_of, ids, lock=True)
-        judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows])
+        judge = Judge.for_cases(session, sup, as_of, [row.id for row in rows], sup.policy_for(deps))
         updates, matched = judge_rows(judge, deps, rows, as_of)
         write(session, judge, prepare(session, judge, rows, updates))
         return ChunkResult(len(rows), matched, len(rows), dict(judge.opened))
@@ -146,17 +149,16 @@ def sweep_chunk(
 @dataclass(frozen=True)
 class WorkerConfig:
     database_url: str
-    rules_dir: Path
     record_key: str
     mode: Mode
+    first: str | None = None  # the policy version to load at start (None: the one in force)
 
 
 @dataclass
 class _Worker:
     config: WorkerConfig
     sessions: sessionmaker[Session]
-    deps: CoreDeps
-    sup: Supervisor
+    sup: Supervisor | None
     write_lock: AbstractContextManager[Any] | None
     started: Any  # a multiprocessing Barrier: every worker is up before the pool is used
 
@@ -164,14 +166,34 @@ class _Worker:
 _worker: _Worker | None = None
 
 
+def _load(worker: _Worker, version: str | None) -> Supervisor:
+    """The policy `version` (default: the one in force) from the database: the version the
+    leader judges with, never files read on the side."""
+    with worker.sessions() as session:
+        wanted = version or in_force_version(session)
+        if wanted is None:
+            raise StaleRules("the database has no policy in force")
+        try:
+            policy = load_version(session, wanted, worker.config.mode)
+        except (ConfigError, EngineError, DomainError) as exc:
+            raise StaleRules(f"worker cannot load policy {wanted}: {exc}") from None
+    if worker.sup is None:
+        worker.sup = Supervisor(policy)
+    else:
+        worker.sup.install(policy, None)
+    return worker.sup
+
+
 def _start_worker(
     config: WorkerConfig, write_lock: AbstractContextManager[Any] | None, started: Any
 ) -> None:
     global _worker  # noqa: PLW0603 (one per worker process, set by the pool's initializer)
-    deps = load_deps(config.rules_dir, config.record_key)
-    sup = Supervisor(config.rules_dir, deps.catalogue, config.mode)
     engine = make_engine(config.database_url)
-    _worker = _Worker(config, make_session_factory(engine), deps, sup, write_lock, started)
+    _worker = _Worker(config, make_session_factory(engine), None, write_lock, started)
+    try:
+        _load(_worker, config.first)
+    except StaleRules:
+        log.warning("sweep worker starts without a policy; it loads one with its first chunk")
 
 
 def _ready() -> str:
@@ -179,29 +201,20 @@ def _ready() -> str:
     run by different workers), so that none is still loading when the pool is first used."""
     assert _worker is not None
     _worker.started.wait(timeout=120)
-    return _worker.sup.ruleset.version
+    return _worker.sup.policy.version if _worker.sup is not None else ""
 
 
-def _versions(deps: CoreDeps, sup: Supervisor) -> tuple[str, str, str]:
-    return (sup.ruleset.version, deps.calendar.version, deps.catalogue.version)
-
-
-def _run_chunk(as_of: datetime, ids: Sequence[str], wanted: tuple[str, str, str]) -> ChunkResult:
+def _run_chunk(as_of: datetime, ids: Sequence[str], wanted: str) -> ChunkResult:
     worker = _worker
     assert worker is not None, "the pool's initializer did not run"
-    if _versions(worker.deps, worker.sup) != wanted:
-        config = worker.config
-        try:
-            worker.deps = load_deps(config.rules_dir, config.record_key)
-            worker.sup = Supervisor(config.rules_dir, worker.deps.catalogue, config.mode)
-        except (ConfigError, EngineError) as exc:  # e.g. a file broken since the leader loaded
-            raise StaleRules(f"worker cannot load the rules: {exc}") from None
-        if _versions(worker.deps, worker.sup) != wanted:
-            raise StaleRules(f"worker has {_versions(worker.deps, worker.sup)}, not {wanted}")
+    sup = worker.sup
+    if sup is None or sup.policy.version != wanted:
+        sup = _load(worker, wanted)
+    deps = sup.deps(worker.config.record_key)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return sweep_chunk(worker.sessions, worker.deps, worker.sup, as_of, ids, worker.write_lock)
+        return sweep_chunk(worker.sessions, deps, sup, as_of, ids, worker.write_lock)
     finally:
         if collecting:
             gc.enable()
@@ -267,7 +280,7 @@ class SweepPool:
 
         What the workers cannot do is judged in this process: a chunk whose rules a worker
         cannot load, and everything left when the pool cannot start or a worker dies."""
-        wanted = _versions(deps, sup)
+        wanted = sup.policy_for(deps).version
         totals: Counter[str] = Counter()
 
         def add(result: ChunkResult) -> None:

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 import supervisor.models  # noqa: F401  (all tables on Base.metadata for clean-up)
 from api.app import create_app
 from api.deps import ServiceState
-from approval_core.catalogue.service import load_catalogue
-from approval_core.context import Actor, CoreDeps, load_deps
+from approval_core.context import Actor, CoreDeps
 from approval_core.db import Base, make_engine, make_session_factory
 from approval_core.migrations import upgrade
 from approval_core.settings import Settings
 from approval_core.timeutil import LEGAL_TZ
 from approval_core.users.service import add_user
+from supervisor.policy.value import Policy, load_policy
 from supervisor.runtime import Supervisor
 
 REPO = Path(__file__).resolve().parent.parent
@@ -90,28 +90,34 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
+@pytest.fixture(scope="session", name="policy")
+def policy_fixture() -> Policy:
+    """The shipped rules/ as one policy, judged by durable-rules and plain Python side by side
+    (they must agree)."""
+    return load_policy(RULES, mode="dual")
+
+
+@pytest.fixture(name="supervisor")
+def supervisor_fixture(policy: Policy) -> Supervisor:
+    return Supervisor(policy, RULES)
+
+
 @pytest.fixture
-def core(clock: FrozenClock) -> CoreDeps:
-    return load_deps(RULES, KEY, clock)
-
-
-@pytest.fixture(scope="session", name="supervisor")
-def supervisor_fixture() -> Supervisor:
-    """The shipped rules, judged by durable-rules and plain Python side by side (must agree)."""
-    return Supervisor(RULES, load_catalogue(RULES), mode="dual")
+def core(clock: FrozenClock, supervisor: Supervisor) -> CoreDeps:
+    return supervisor.deps(KEY, clock)
 
 
 @pytest.fixture
 def service(
     engine: Engine,
     sessions: sessionmaker[Session],
-    core: CoreDeps,
+    clock: FrozenClock,
     db_url: str,
     supervisor: Supervisor,
 ) -> ServiceState:
     settings = Settings(database_url=db_url, rules_dir=RULES, secret_key=KEY, environment="test")
     return ServiceState(
-        settings=settings, engine=engine, sessions=sessions, core=core, supervisor=supervisor
+        settings=settings, engine=engine, sessions=sessions, supervisor=supervisor, now=clock
     )
 
 

@@ -21,7 +21,7 @@ router = APIRouter(tags=["metrics"])
 
 def registry_for(service: ServiceState) -> CollectorRegistry:
     engine = service.engine if service.settings.metrics_db else None
-    return build_registry(service.supervisor, service.core, engine)
+    return build_registry(service.supervisor, service.now, engine)
 
 
 def install(app: FastAPI, service: ServiceState) -> None:

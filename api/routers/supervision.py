@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import CurrentActor, Service, require_role, unit_of_work
+from api.deps import CurrentActor, Service, require_role
+from api.routers.policy import ReloadBody, reload_as
 from approval_core.errors import InvalidInput
-from supervisor.sweep import reschedule_open_cases, sweep
+from supervisor.sweep import sweep
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 
@@ -39,15 +40,12 @@ def run_sweep(
 
 
 @router.post("/rules/reload")
-def reload_rules(actor: CurrentActor, service: Service) -> dict[str, Any]:
-    """Reload the rule files: all or nothing; a broken file leaves the rules in force."""
-    require_role(actor, "admin", "policy")
-    before = service.supervisor.ruleset.version
-    status = service.supervisor.reload(service.core.now())
-    if status.ok and status.version != before:
-        with unit_of_work(service) as session:
-            reschedule_open_cases(session, service.core.now())
-    return {**rules_status_view(service), "ok": status.ok, "problems": list(status.problems)}
+def reload_rules(
+    actor: CurrentActor, service: Service, body: ReloadBody | None = None
+) -> dict[str, Any]:
+    """Reload every rule file as one policy (the same as POST /api/v1/policy/reload)."""
+    report = reload_as(actor, service, body or ReloadBody())
+    return {**rules_status_view(service), **report}
 
 
 @router.get("/rules")

@@ -27,6 +27,7 @@ from chinese_calendar import constants as cc_constants
 from approval_core.calendar.config import CalendarConfig, DayKind, parse_calendar_config
 from approval_core.calendar.statutory import MAX_YEAR, MIN_YEAR, is_statutory_workday
 from approval_core.errors import ConfigError
+from approval_core.yamlsyntax import undecodable, unreadable
 
 CALENDAR_FILE = "calendar.yaml"
 
@@ -168,7 +169,7 @@ def parse_calendar(data: bytes, source: str) -> WorkCalendar:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError([f"{source}: 文件不是 UTF-8 / not UTF-8 text: {exc}"]) from exc
+        raise ConfigError([undecodable(source, exc)]) from exc
     return WorkCalendar(parse_calendar_config(text, source), calendar_version(data))
 
 
@@ -178,5 +179,5 @@ def load_calendar(rules_dir: Path) -> WorkCalendar:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError([f"{path}: 无法读取 / cannot read: {exc.strerror}"]) from exc
+        raise ConfigError([unreadable(str(path), exc)]) from exc
     return parse_calendar(data, str(path))

@@ -68,6 +68,8 @@ class Case(Base):
     clock_deemed_accepted: Mapped[bool] = mapped_column(default=False)
     clock_provisional: Mapped[bool] = mapped_column(default=False, index=True)
     calendar_version: Mapped[str | None] = mapped_column(String(120))
+    # the policy version whose catalogue and calendar computed the stored clock figures
+    policy_version: Mapped[str | None] = mapped_column(String(64))
     clock_computed_at: Mapped[datetime | None] = mapped_column()
 
     # The clock's inputs and the case's counters, kept so that a sweep can judge the case

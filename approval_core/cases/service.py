@@ -204,7 +204,7 @@ def _record_and_emit(
     case.record_count = record.seq
     refresh_derived(case, records_of(session, case.id))
     clock = stored_clock(deps, case, max(now, at))
-    store_clock(case, clock)
+    store_clock(case, clock, deps.policy_version)
     if clock.provisional:
         note_provisional(session, deps, clock)
     # The fact tells what the case looked like when the event happened (imported events are

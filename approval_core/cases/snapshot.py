@@ -49,8 +49,9 @@ def stored_clock(deps: CoreDeps, case: Case | Any, as_of: datetime) -> ClockResu
     return compute_clock(events, policy, deps.calendar, as_of)
 
 
-def store_clock(case: Case, clock: ClockResult) -> None:
-    """Keep the clock figures on the row for fast queries (the records stay the truth)."""
+def store_clock(case: Case, clock: ClockResult, policy_version: str | None = None) -> None:
+    """Keep the clock figures on the row for fast queries (the records stay the truth), with
+    the policy version that computed them."""
     case.clock_started_on = clock.started_on
     case.clock_due_date = clock.due_date
     case.clock_elapsed = clock.elapsed
@@ -61,6 +62,7 @@ def store_clock(case: Case, clock: ClockResult) -> None:
     case.clock_provisional = clock.provisional
     case.calendar_version = clock.calendar_version
     case.clock_computed_at = clock.as_of
+    case.policy_version = policy_version or None
 
 
 def counters_of(records: Sequence[CaseRecord]) -> dict[str, Any]:

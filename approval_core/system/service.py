@@ -76,24 +76,26 @@ def note_provisional(session: Session, deps: CoreDeps, clock: ClockResult) -> No
 
 
 def recompute_clocks(session: Session, deps: CoreDeps) -> dict[str, Any]:
-    """Recompute open cases whose clock used another calendar version or is provisional."""
+    """Recompute open cases whose clock used another calendar or policy version, or is
+    provisional."""
     now = deps.now()
-    stmt = select(Case).where(
-        Case.state.not_in(TERMINAL),
-        or_(
-            Case.calendar_version.is_(None),
-            Case.calendar_version != deps.calendar.version,
-            Case.clock_provisional.is_(True),
-        ),
-    )
-    changed = 0
+    stale = [
+        Case.calendar_version.is_(None),
+        Case.calendar_version != deps.calendar.version,
+        Case.clock_provisional.is_(True),
+    ]
+    if deps.policy_version:
+        stale += [Case.policy_version.is_(None), Case.policy_version != deps.policy_version]
+    stmt = select(Case).where(Case.state.not_in(TERMINAL), or_(*stale))
+    changed = recomputed = 0
     for case in session.scalars(stmt):
+        recomputed += 1
         clock = stored_clock(deps, case, now)
-        before = (case.clock_due_date, case.clock_provisional)
-        store_clock(case, clock)
+        before = (case.clock_due_date, case.clock_provisional, case.clock_remaining)
+        store_clock(case, clock, deps.policy_version)
         if clock.provisional:
             note_provisional(session, deps, clock)
-        if before != (clock.due_date, clock.provisional):
+        if before != (clock.due_date, clock.provisional, clock.remaining):
             changed += 1
         emit_fact(
             session,
@@ -106,7 +108,12 @@ def recompute_clocks(session: Session, deps: CoreDeps) -> dict[str, Any]:
             },
         )
     _resolve_entered_years(session, deps, now)
-    return {"calendar_version": deps.calendar.version, "changed": changed}
+    return {
+        "calendar_version": deps.calendar.version,
+        "policy_version": deps.policy_version,
+        "recomputed": recomputed,
+        "changed": changed,
+    }
 
 
 def _resolve_entered_years(session: Session, deps: CoreDeps, now: datetime) -> None:

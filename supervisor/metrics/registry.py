@@ -10,18 +10,18 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
-from approval_core.context import CoreDeps
+from approval_core.timeutil import Clock
 from supervisor.metrics.rules import RulesCollector
 from supervisor.metrics.state import StateCollector
 from supervisor.runtime import Supervisor
 
 
-def build_registry(sup: Supervisor, core: CoreDeps, engine: Engine | None) -> CollectorRegistry:
+def build_registry(sup: Supervisor, now: Clock, engine: Engine | None) -> CollectorRegistry:
     """A fresh registry; `engine` None leaves out the DB-derived gauges."""
     registry = CollectorRegistry(auto_describe=True)
     for collector in sup.metrics.collectors():
         registry.register(collector)
-    registry.register(RulesCollector(sup, core))
+    registry.register(RulesCollector(sup, now))
     if engine is not None:
-        registry.register(StateCollector(engine, core.catalogue, sup))
+        registry.register(StateCollector(engine, sup))
     return registry

@@ -10,17 +10,16 @@ from collections.abc import Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from approval_core.context import CoreDeps
-from approval_core.timeutil import legal_date
+from approval_core.timeutil import Clock, legal_date
 from supervisor.runtime import Supervisor
 
 
 class RulesCollector:
     """`sunlight_rules_*`, `sunlight_engine_errors_total`, `sunlight_calendar_year_entered`."""
 
-    def __init__(self, sup: Supervisor, core: CoreDeps) -> None:
+    def __init__(self, sup: Supervisor, now: Clock) -> None:
         self.sup = sup
-        self.core = core
+        self.now = now
 
     def describe(self) -> Iterator[Metric]:
         return self._families(filled=False)
@@ -30,6 +29,7 @@ class RulesCollector:
 
     def _families(self, *, filled: bool) -> Iterator[Metric]:
         sup, status = self.sup, self.sup.status
+        policy = sup.policy
         info = GaugeMetricFamily(
             "sunlight_rules_info",
             "The rule set in force (version: content hash); always 1",
@@ -53,13 +53,13 @@ class RulesCollector:
             labels=["year"],
         )
         if filled:
-            info.add_metric([sup.ruleset.version], 1)
+            info.add_metric([policy.version], 1)
             ok.add_metric([], 1 if status.ok else 0)
             moment = status.at.timestamp() if status.at else sup.metrics.rules_loaded_at
             at.add_metric([], moment)
             errors.add_metric([], sup.engine_errors)
-            this_year = legal_date(self.core.now()).year
+            this_year = legal_date(self.now()).year
             for year in (this_year, this_year + 1):
-                entered = not self.core.calendar.is_provisional_year(year)
+                entered = not policy.calendar.is_provisional_year(year)
                 years.add_metric([str(year)], 1 if entered else 0)
         return iter((info, ok, at, errors, years))

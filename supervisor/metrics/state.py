@@ -28,6 +28,7 @@ from approval_core.catalogue.service import Catalogue
 from supervisor.alerts.models import ACTIVE, Alert
 from supervisor.metrics.process import LEVELS
 from supervisor.notify.models import Delivery
+from supervisor.rulebook.compiled import RuleSet
 from supervisor.runtime import Supervisor
 
 log = logging.getLogger("sunlight.metrics")
@@ -92,7 +93,7 @@ class Tallies:
     deliveries: dict[str, int] = field(default_factory=dict)  # status -> count
 
     @classmethod
-    def zeros(cls, catalogue: Catalogue, sup: Supervisor) -> Tallies:
+    def zeros(cls, catalogue: Catalogue, ruleset: RuleSet) -> Tallies:
         pairs = [(code, item.department) for code, item in catalogue.items.items()]
         return cls(
             open_cases={(i, d, s): 0 for i, d in pairs for s in open_steps()},
@@ -100,7 +101,7 @@ class Tallies:
             overdue=dict.fromkeys(catalogue.departments, 0),
             stopped=dict.fromkeys(catalogue.stop_types, 0),
             alerts={(level, d, i): 0 for level in LEVELS for i, d in pairs},
-            alerts_by_rule={(r.id, r.level): 0 for r in sup.ruleset.rules},
+            alerts_by_rule={(r.id, r.level): 0 for r in ruleset.rules},
         )
 
     def add_cases(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -139,13 +140,13 @@ class StateCollector:
     than zeros that would look like good news); the process's own metrics are still served.
     """
 
-    def __init__(self, engine: Engine, catalogue: Catalogue, sup: Supervisor) -> None:
+    def __init__(self, engine: Engine, sup: Supervisor) -> None:
         self.engine = engine
-        self.catalogue = catalogue
         self.sup = sup
 
     def read(self) -> Tallies:
-        tallies = Tallies.zeros(self.catalogue, self.sup)
+        policy = self.sup.policy  # the catalogue and rules in force at this scrape
+        tallies = Tallies.zeros(policy.catalogue, policy.ruleset)
         with self.engine.connect() as conn:
             tallies.add_cases(conn.execute(_CASES))
             tallies.add_alerts(conn.execute(_ALERTS))

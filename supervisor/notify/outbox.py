@@ -13,36 +13,27 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from approval_core.bulk import insert_many
-from approval_core.calendar import WorkCalendar
-from approval_core.calendar.service import load_calendar
 from approval_core.cases.models import Case
 from approval_core.db import in_chunks
 from approval_core.users.models import User
 from supervisor.notify.messages import alert_message, subject, text
 from supervisor.notify.models import ContactPoint, Delivery, InboxMessage, NotifyTimer
-from supervisor.notify.routing import Hours, NotificationRules, Route, load_routing
+from supervisor.notify.routing import (
+    Hours,
+    NotificationRules,
+    Route,
+    expand_concerned,
+)
 
 _INBOX = Table("inbox_messages", InboxMessage.metadata)
 _DELIVERIES = Table("deliveries", Delivery.metadata)
 _TIMERS = Table("notify_timers", NotifyTimer.metadata)
-_calendars: dict[Path, tuple[int, WorkCalendar]] = {}
-
-
-def hours_for(rules_dir: Path, rules: NotificationRules) -> Hours:
-    path = rules_dir / "calendar.yaml"
-    stamp = path.stat().st_mtime_ns
-    cached = _calendars.get(rules_dir)
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, load_calendar(rules_dir))
-        _calendars[rules_dir] = cached
-    return Hours(rules, cached[1])
 
 
 def case_view(row: Any, fact: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,9 +85,10 @@ class Directory:
     def resolve(
         self, targets: Iterable[str], alert: Any, case: Mapping[str, Any] | None
     ) -> list[int]:
-        """User ids named by `targets` for this alert, each once, in order."""
+        """User ids named by `targets` for this alert, each once, in order; `concerned`
+        stands for the people the alert's rule concerns (`alert.concerns`)."""
         found: list[int] = []
-        for target in targets:
+        for target in expand_concerned(targets, getattr(alert, "concerns", None) or ()):
             if target == "handler":
                 found += [case["handler_id"]] if case and case["handler_id"] else []
             elif target == "head":
@@ -251,7 +243,7 @@ def fan_out(
 
 def notify_alerts(
     session: Session,
-    rules_dir: Path,
+    hours: Hours | None,
     alerts: Sequence[Any],
     now: datetime,
     views: Mapping[str, dict[str, Any]] | None = None,
@@ -259,11 +251,12 @@ def notify_alerts(
     """Notify alerts that just opened or reopened, in the caller's transaction; returns the
     deliveries written. Each alert is an Alert or any object with its columns (the Judge
     passes what it holds, so a large sweep reads nothing back); `views` are the cases'
-    `case_view`s when the caller has them (else they are read)."""
-    rules = load_routing(rules_dir)
-    if rules is None or not alerts:
-        return 0
-    sender = RouteSender(session, rules, hours_for(rules_dir, rules), now)
+    `case_view`s when the caller has them (else they are read). `hours` are the routing and
+    calendar of the policy the alerts were judged with."""
+    if hours is None or not alerts:
+        return 0  # the policy has no routing
+    rules = hours.rules
+    sender = RouteSender(session, rules, hours, now)
     cases = views if views is not None else case_views(session, alerts)
     timers: list[dict[str, Any]] = []
     for alert in alerts:

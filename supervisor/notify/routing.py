@@ -1,12 +1,14 @@
 """rules/notifications.yaml: who is told what, when, how often, and on which channels.
 
 Checked like the other rule files (file:line:column, Chinese first, did-you-mean). A route
-matches an alert by level, rule, item and department; its recipients are the case's handler,
-the department head, the supervisors, named groups or users by id (`user:12`). Escalations name
+matches an alert by level, rule, item and department; its recipients are `concerned` (the
+people the alert's rule names in `concerns:`, the default when a route has no `to:`), the
+case's handler, the department head, the supervisors, named groups or users by id (`user:12`).
+So a rule's `concerns:` answers who is told, unless a route names other people. Escalations name
 working days after which an unacknowledged alert goes to more people; `repeat_working_days`
 repeats an unresolved card. Quiet hours hold deliveries back (red cards excepted by default);
 `working_hours_only` holds a route's messages to working hours on working days of the legal
-calendar (a 调休 Saturday is a working day).
+calendar (a 调休 Saturday is a working day); `digest_only` routes tell only in the daily digest.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ log = logging.getLogger("sunlight.notify")
 LevelName = Literal["warning", "yellow", "red", "anomaly"]
 ChannelName = Literal["inbox", "email", "webhook", "wecom", "dingtalk", "alertmanager"]
 CHANNEL_NAMES: tuple[ChannelName, ...] = get_args(ChannelName)
-_TARGETS = ("handler", "head", "supervisors")
+_TARGETS = ("concerned", "handler", "head", "supervisors")
+CONCERNED = "concerned"
+# What each `concerns:` entry of a rule means as a recipient of a route.
+CONCERN_TARGETS = {"handler": "handler", "head": "head", "supervisor": "supervisors"}
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
@@ -56,12 +61,26 @@ def _target(value: str) -> str:
     hint_en = f" (did you mean {close}?)" if close else ""
     raise RuleViolation.one(
         (),
-        f"未知的接收人 {value}{hint}；可写 handler、head、supervisors、group:名称、user:编号",
-        f"unknown recipient {value}{hint_en}; use handler, head, supervisors, group:NAME, user:ID",
+        f"未知的接收人 {value}{hint}；可写 concerned、handler、head、supervisors、group:名称、"
+        "user:编号",
+        f"unknown recipient {value}{hint_en}; use concerned, handler, head, supervisors, "
+        "group:NAME, user:ID",
     )
 
 
 Target = Annotated[str, AfterValidator(_target)]
+
+
+def expand_concerned(targets: Iterable[str], concerns: Iterable[str]) -> list[str]:
+    """`targets` with `concerned` replaced by the recipients a rule's `concerns:` names
+    (handler, head, supervisor -> handler, head, supervisors), each once, in order."""
+    found: list[str] = []
+    for target in targets:
+        if target == CONCERNED:
+            found += [CONCERN_TARGETS[c] for c in concerns if c in CONCERN_TARGETS]
+        else:
+            found.append(target)
+    return list(dict.fromkeys(found))
 
 
 class _Model(BaseModel):
@@ -92,7 +111,8 @@ class Escalation(_Model):
 class Route(_Model):
     name: Annotated[str, Field(min_length=1)]
     when: Match = Match()
-    to: Annotated[list[Target], Field(min_length=1)]
+    # Without `to:` a route tells the people the alert's rule concerns.
+    to: Annotated[list[Target], Field(min_length=1)] = [CONCERNED]
     channels: list[ChannelName] = list(CHANNEL_NAMES)
     escalate: list[Escalation] = []
     repeat_working_days: Annotated[int, Field(ge=1)] | None = None
@@ -123,17 +143,17 @@ class NotificationRules(_Model):
     def _groups_known(self) -> NotificationRules:
         problems = []
         for r, route in enumerate(self.routes):
-            named = [("to", i, t) for i, t in enumerate(route.to)] + [
-                ("escalate", e, t) for e, esc in enumerate(route.escalate) for t in esc.to
+            named: list[tuple[tuple[Any, ...], str]] = [
+                (("routes", r, "to", i), t) for i, t in enumerate(route.to)
+            ] + [
+                (("routes", r, "escalate", e, "to", i), t)
+                for e, esc in enumerate(route.escalate)
+                for i, t in enumerate(esc.to)
             ]
-            for where, i, target in named:
+            for loc, target in named:
                 group = target.removeprefix("group:")
                 if target.startswith("group:") and group not in self.groups:
-                    close = suggest(group, self.groups)
-                    loc: tuple[Any, ...] = ("routes", r, where, i)
-                    if where == "escalate":
-                        loc = ("routes", r, "escalate", i, "to")
-                    problems.append(_unknown_group(loc, group, close))
+                    problems.append(_unknown_group(loc, group, suggest(group, self.groups)))
         if problems:
             raise RuleViolation([p for v in problems for p in v.problems])
         return self

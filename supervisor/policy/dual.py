@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from approval_core.catalogue.service import Catalogue
 from supervisor.engine import EngineError
 from supervisor.evaluator import evaluate_python
+from supervisor.policy.value import Policy
 from supervisor.rulebook.compiled import AllOf, AnyOf, Compare, CompiledRule, Condition, RuleSet
 from supervisor.runtime import Supervisor
 
@@ -49,30 +48,27 @@ class Verdict:
 
 
 class DualSupervisor(Supervisor):
-    """The rules of `rules_dir` judged by both evaluators; verdicts accumulate in `verdicts`."""
+    """A policy judged by both evaluators; verdicts accumulate in `verdicts`."""
 
-    def __init__(self, rules_dir: Path, catalogue: Catalogue) -> None:
-        super().__init__(rules_dir, catalogue, mode="dual")
+    def __init__(self, policy: Policy) -> None:
+        super().__init__(policy)
         self.verdicts: list[Verdict] = []
 
     def both(self, fact: Mapping[str, Any]) -> Verdict:
         python = evaluate_python(self.ruleset, fact)
-        assert self.engine is not None  # mode "dual" always has one
+        engine = self.policy.verdicts.engine
+        assert engine is not None  # mode "dual" always has one
         try:
-            durable, error = self.engine.evaluate(fact), None
+            durable, error = engine.evaluate(fact), None
         except EngineError as exc:
             durable, error = [], str(exc)
         verdict = Verdict(dict(fact), tuple(python), tuple(durable), error)
         self.verdicts.append(verdict)
         return verdict
 
-    def evaluate(self, fact: Mapping[str, Any]) -> list[str]:
+    def evaluate(self, fact: Mapping[str, Any], policy: Policy | None = None) -> list[str]:  # noqa: ARG002
         """The Python verdict (the reference); a disagreement is recorded, not raised."""
         return list(self.both(fact).python)
-
-    def close(self) -> None:
-        if self.engine is not None:
-            self.engine.close()
 
 
 def condition_fields(condition: Condition) -> Iterator[str]:

@@ -11,12 +11,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from approval_core.context import CoreDeps, load_deps
+from approval_core.context import CoreDeps
 from approval_core.errors import ConfigError
 from supervisor.policy.dual import Coverage, DualSupervisor
 from supervisor.policy.history import run_history
 from supervisor.policy.testcheck import LoadedTest, load_tests
-from supervisor.rulebook import check_rulebook
+from supervisor.policy.value import build_policy, read_files
 
 RECORD_KEY = "sunlight-rule-tests"  # key of the records on the throwaway databases
 
@@ -63,14 +63,12 @@ class RuleTestReport:
 
 def run_rule_tests(rules_dir: Path, tests_dir: Path) -> RuleTestReport:
     """Check the rules of `rules_dir`, then run the tests of `tests_dir` against them."""
-    problems = check_rulebook(rules_dir)
-    if problems:
-        return RuleTestReport(problems=tuple(problems))
     try:
-        deps = load_deps(rules_dir, RECORD_KEY)
-    except ConfigError as exc:  # e.g. calendar.yaml, which check_rulebook does not read
+        policy = build_policy(read_files(rules_dir), "dual", str(rules_dir))
+    except ConfigError as exc:  # every problem of every file, the calendar's included
         return RuleTestReport(problems=tuple(exc.problems))
-    sup = DualSupervisor(rules_dir, deps.catalogue)
+    sup = DualSupervisor(policy)
+    deps = policy.deps(RECORD_KEY)
     try:
         tests, problems = load_tests(tests_dir, sup.ruleset, deps.catalogue)
         if problems:

@@ -153,4 +153,6 @@ def test_a_fee_block_left_in_items_yaml_is_refused(rules: RulesCopy) -> None:
 def test_a_missing_fees_file(rules: RulesCopy) -> None:
     rules.path("fees.yaml").unlink()
     (message,) = problems(rules)
-    assert message.startswith(f"{FEES}:1:1: 无法读取文件 / cannot read the file")
+    assert message.startswith(
+        f"{FEES}:1:1: 无法读取文件（文件不存在） / cannot read the file: No such file"
+    )

@@ -92,7 +92,7 @@ def test_missing_file(tmp_path: Path) -> None:
         ),
         pytest.param(
             "overrides:\n  - {date: 2027-01-09, kind: rest, reason: x}\n",
-            ":2:24: 字段 kind 必须是以下之一：'holiday' or 'workday' "
+            ":2:24: 字段 kind 必须是以下之一：'holiday', 'workday' "
             "/ field kind must be one of: 'holiday' or 'workday'",
             id="unknown-kind",
         ),
@@ -195,8 +195,8 @@ def test_missing_file(tmp_path: Path) -> None:
         ),
         pytest.param(
             "years:\n  2027:\n    source: [x\n",
-            ":4:1: YAML 语法错误 / YAML syntax error: while parsing a flow sequence "
-            "expected ',' or ']', but got '<stream end>'",
+            ":3:13: 第 3 行的“[”没有对应的“]”，请在末尾补上“]” "
+            '/ the "[" on line 3 is never closed: add "]" at the end',
             id="yaml-syntax",
         ),
     ],

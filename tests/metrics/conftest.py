@@ -16,8 +16,8 @@ from tests.conftest import RULES
 @pytest.fixture
 def own_service(service: ServiceState) -> ServiceState:
     """The test service with a Supervisor of its own, so its counters start at 0."""
-    sup = Supervisor(RULES, service.core.catalogue, mode="dual")
-    return ServiceState(service.settings, service.engine, service.sessions, service.core, sup)
+    sup = Supervisor.from_dir(RULES, mode="dual")
+    return ServiceState(service.settings, service.engine, service.sessions, sup, service.now)
 
 
 @pytest.fixture

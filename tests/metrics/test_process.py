@@ -127,8 +127,8 @@ def test_a_refused_reload_and_engine_errors_show(
 ) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
-    sup = Supervisor(rules, service.core.catalogue, mode="durable")
-    own = ServiceState(service.settings, service.engine, service.sessions, service.core, sup)
+    sup = Supervisor.from_dir(rules, mode="durable")
+    own = ServiceState(service.settings, service.engine, service.sessions, sup, service.now)
     client = TestClient(create_app(own))
     text = scrape(client)
     assert series(text, "sunlight_rules_info", "version") == {(sup.ruleset.version,): 1}
@@ -137,12 +137,13 @@ def test_a_refused_reload_and_engine_errors_show(
     (rules / "procedure.yaml").write_text("rules: [oops\n", encoding="utf-8")
     response = client.post("/api/v1/supervision/rules/reload", headers=people.auth("admin"))
     assert response.json()["ok"] is False
-    assert sup.engine is not None
+    engine = sup.policy.verdicts.engine
+    assert engine is not None
 
     def failing(_fact: object) -> list[str]:
         raise EngineError("simulated failure in durable-rules", "evaluate")
 
-    monkeypatch.setattr(sup.engine, "evaluate", failing)
+    monkeypatch.setattr(engine, "evaluate", failing)
     with pytest.raises(EngineError):
         sup.evaluate({"subject": "case", "item": "X"})
     text = scrape(client)

@@ -141,7 +141,7 @@ def test_figures_for_cases_and_alerts_made_by_hand(client: TestClient) -> None:
 def test_without_metrics_db_only_the_process_figures_are_served(service: ServiceState) -> None:
     _fill(service)
     settings = service.settings.model_copy(update={"metrics_db": False})
-    off = ServiceState(settings, service.engine, service.sessions, service.core, service.supervisor)
+    off = ServiceState(settings, service.engine, service.sessions, service.supervisor, service.now)
     names = sample_names(scrape(TestClient(create_app(off))))
     for db_figure in (
         "sunlight_open_cases",
@@ -171,7 +171,7 @@ def test_an_unreadable_database_says_so_and_keeps_the_process_figures(
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'db.sqlite3'}")  # no such folder
     sup = service.supervisor
-    broken = ServiceState(service.settings, engine, service.sessions, service.core, sup)
+    broken = ServiceState(service.settings, engine, service.sessions, sup, service.now)
     text = scrape(TestClient(create_app(broken)))
     assert value(text, "sunlight_metrics_db_up") == 0
     assert "sunlight_open_cases" not in sample_names(text)  # no zeros that look like good news

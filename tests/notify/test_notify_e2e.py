@@ -1,6 +1,7 @@
 """The issue's end-to-end test: a case goes overdue; the handler's mailbox and webhook receive
-the yellow card in Chinese with the case, deadline and legal basis; nobody acknowledges; the
-head receives the escalation; the daily digest groups the rest."""
+the yellow card in Chinese with the case, deadline and legal basis, and so does the head (the
+card concerns both); a warning nobody acknowledges is escalated to the head a working day
+later; the daily digest groups the rest."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from approval_core.context import CoreDeps
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.timers import run_timers, send_digests
-from tests.conftest import RULES, FrozenClock, People
+from supervisor.policy.value import policy_of
+from tests.conftest import FrozenClock, People
 from tests.notify.peers import WEBHOOK_SECRET, Mailbox, Receiver
 from tests.support import bj, mandatory_materials
 
@@ -55,11 +57,12 @@ def _contacts(client: TestClient, people: People, receiver: Receiver) -> None:
 
 def _tick(sessions: sessionmaker[Session], core: CoreDeps, now: datetime) -> None:
     with sessions() as session, session.begin():
-        run_timers(session, RULES, now)
-        send_digests(session, core, RULES, now)
+        hours = policy_of(core).hours  # the routing and calendar of the policy in force
+        run_timers(session, hours, now)
+        send_digests(session, core, hours, now)
 
 
-def test_overdue_case_reaches_handler_then_head_and_the_digest(
+def test_overdue_case_reaches_handler_and_head_a_warning_escalates_and_the_digest(
     notify_client: TestClient,
     people: People,
     core: CoreDeps,
@@ -75,7 +78,8 @@ def test_overdue_case_reaches_handler_then_head_and_the_digest(
     overdue_no = _file(client, people, core, clock)  # due 4/14
     clock.set(bj(2026, 3, 5, 9))
     soon_no = _file(client, people, core, clock)  # due 4/17
-    # 4/15 09:00: the first case is overdue by one working day: a yellow card to the handler.
+    # 4/15 09:00: the first case is overdue by one working day: a yellow card to the handler
+    # and the head; the second is due in 2 working days: a warning to the handler.
     clock.set(bj(2026, 4, 15, 9))
     _post(client, people, "admin", "/api/v1/supervision/sweep", as_of=clock().isoformat())
     deliverer.run_once()
@@ -91,18 +95,24 @@ def test_overdue_case_reaches_handler_then_head_and_the_digest(
     card = next(h for h in hooks if h["alert"]["level"] == "yellow")
     assert (card["case"]["tracking_no"], card["case"]["due_date"]) == (overdue_no, "2026-04-14")
     assert receiver.problems == []
-    assert box.to("head@example.gov.cn") == []
-    # Nobody acknowledges: the same day nothing escalates; a working day later the head is told.
+    (head_card,) = box.to("head@example.gov.cn")
+    assert "【黄牌·告警】" in head_card["Subject"]
+    assert overdue_no in head_card["Subject"]
+    warned = [m for m in box.to("handler@example.gov.cn") if "预警" in m["Subject"]]
+    assert [soon_no in m["Subject"] for m in warned] == [True]
+    # Nobody acknowledges the warning: the same day nothing escalates; a working day later the
+    # head is told. The yellow card does not escalate: the head has it already.
     clock.set(bj(2026, 4, 15, 16))
     _tick(sessions, core, clock())
     deliverer.run_once()
-    assert box.to("head@example.gov.cn") == []
+    assert len(box.to("head@example.gov.cn")) == 1
     clock.set(bj(2026, 4, 16, 9, 5))
     _tick(sessions, core, clock())
     deliverer.run_once()
-    escalated = [m for m in box.to("head@example.gov.cn") if "黄牌·升级提醒" in m["Subject"]]
+    escalated = [m for m in box.to("head@example.gov.cn") if "升级提醒" in m["Subject"]]
     assert len(escalated) == 1
-    assert overdue_no in escalated[0]["Subject"]
+    assert "【预警·升级提醒】" in escalated[0]["Subject"]
+    assert soon_no in escalated[0]["Subject"]
     # The digest: one message to the handler grouping the overdue and the due-soon case.
     digests = [
         m for m in box.to("handler@example.gov.cn") if "每日汇总】2026-04-16" in m["Subject"]
@@ -119,7 +129,7 @@ def test_overdue_case_reaches_handler_then_head_and_the_digest(
         m["Subject"] for m in box.to("handler@example.gov.cn") if "汇总" in m["Subject"]
     ]
     assert len(digest_subjects) == 2  # one on 4/15 (after 08:30), one on 4/16
-    assert len([m for m in box.to("head@example.gov.cn") if "黄牌·升级" in m["Subject"]]) == 1
+    assert len([m for m in box.to("head@example.gov.cn") if "升级" in m["Subject"]]) == 1
     # The handler's inbox holds a copy of each, and the log shows they were told (留痕).
     inbox = client.get("/api/v1/inbox", headers=people.auth("handler")).json()
     assert {m["kind"] for m in inbox} >= {"alert", "digest"}
@@ -132,7 +142,7 @@ def test_overdue_case_reaches_handler_then_head_and_the_digest(
     assert all(d["history"][-1]["outcome"] == "delivered" for d in told)
 
 
-def test_an_acknowledged_card_does_not_escalate(
+def test_an_acknowledged_warning_does_not_escalate(
     notify_client: TestClient,
     people: People,
     core: CoreDeps,
@@ -145,11 +155,15 @@ def test_an_acknowledged_card_does_not_escalate(
     client = notify_client
     _contacts(client, people, receiver)
     clock.set(bj(2026, 3, 2, 9))
-    _file(client, people, core, clock)
+    _file(client, people, core, clock)  # due 4/14
+    clock.set(bj(2026, 3, 5, 9))
+    _file(client, people, core, clock)  # due 4/17
     clock.set(bj(2026, 4, 15, 9))
     _post(client, people, "admin", "/api/v1/supervision/sweep", as_of=clock().isoformat())
-    alerts = client.get("/api/v1/alerts?level=yellow", headers=people.auth("supervisor")).json()
-    _post(client, people, "handler", f"/api/v1/alerts/{alerts[0]['id']}/ack")
+    found = client.get("/api/v1/alerts?status=open", headers=people.auth("supervisor")).json()
+    for rule in ("TIME-WARNING", "TIME-YELLOW"):
+        (alert,) = [a for a in found if a["rule_id"] == rule]
+        _post(client, people, "handler", f"/api/v1/alerts/{alert['id']}/ack")
     clock.set(bj(2026, 4, 16, 9, 5))
     _tick(sessions, core, clock())
     deliverer.run_once()

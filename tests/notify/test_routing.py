@@ -11,7 +11,13 @@ import pytest
 
 from approval_core.calendar import load_calendar
 from approval_core.errors import ConfigError
-from supervisor.notify.routing import Hours, check_routing, known_codes, load_routing
+from supervisor.notify.routing import (
+    Hours,
+    check_routing,
+    expand_concerned,
+    known_codes,
+    load_routing,
+)
 from tests.conftest import RULES
 from tests.support import bj
 
@@ -29,16 +35,50 @@ def test_the_shipped_routing_is_valid_and_routes_by_level_and_rule() -> None:
     yellow = SimpleNamespace(
         level="yellow", rule_id="TIME-YELLOW", item_code="X", department_code="D"
     )
+    warning = SimpleNamespace(
+        level="warning", rule_id="TIME-WARNING", item_code="X", department_code="D"
+    )
     step = SimpleNamespace(
         level="warning", rule_id="TIME-STEP-OVER", item_code="X", department_code="D"
     )
     (route,) = rules.routes_for(yellow)
+    assert (route.to, route.escalate, route.repeat_working_days) == (["concerned"], [], 2)
+    (route,) = rules.routes_for(warning)
     assert (route.to, route.escalate[0].to, route.escalate[0].after_working_days) == (
-        ["handler"],
+        ["concerned"],
         ["head"],
         1,
     )
-    assert [r.digest_only for r in rules.routes_for(step)] == [True]
+    assert [(r.to, r.digest_only) for r in rules.routes_for(step)] == [(["concerned"], True)]
+
+
+def test_concerned_stands_for_the_rule_concerns_and_is_the_default(tmp_path: Path) -> None:
+    folder = _rules_with(tmp_path, "routes:\n  - name: a\n  - name: b\n    to: [user:7]\n")
+    rules = load_routing(folder)
+    assert rules is not None
+    assert [r.to for r in rules.routes] == [["concerned"], ["user:7"]]
+    concerns = ["handler", "head", "supervisor"]
+    assert expand_concerned(["concerned", "user:7"], concerns) == [
+        "handler",
+        "head",
+        "supervisors",
+        "user:7",
+    ]
+    assert expand_concerned(["head", "concerned"], ["head", "supervisor"]) == [
+        "head",
+        "supervisors",
+    ]
+
+
+def test_a_misspelt_concerned_is_named_in_place(tmp_path: Path) -> None:
+    folder = _rules_with(
+        tmp_path,
+        "routes:\n  - name: a\n    to: [head]\n"
+        "    escalate:\n      - after_working_days: 1\n        to: [head, concernd]\n",
+    )
+    (problem,) = check_routing(folder)
+    assert "notifications.yaml:6:20: 未知的接收人 concernd（是否想写 concerned？）" in problem
+    assert "unknown recipient concernd (did you mean concerned?)" in problem
 
 
 def test_faults_point_at_file_line_column_with_a_suggestion(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from approval_core.context import CoreDeps
 from approval_core.outbox.models import Fact
 from approval_core.system.models import SystemAlert
 from supervisor.engine import EngineError
+from supervisor.policy.value import Policy, load_policy
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from tests.conftest import RULES, People
@@ -24,16 +25,16 @@ class Broken(Supervisor):
 
     broken = True
 
-    def evaluate(self, fact: Mapping[str, Any]) -> list[str]:
+    def evaluate(self, fact: Mapping[str, Any], policy: Policy | None = None) -> list[str]:
         if self.broken:
             raise EngineError("simulated failure in durable-rules", "evaluate")
-        return super().evaluate(fact)
+        return super().evaluate(fact, policy)
 
 
 def test_a_failing_engine_keeps_the_fact_and_tells_the_admins(
     sessions: sessionmaker[Session], core: CoreDeps, people: People
 ) -> None:
-    sup = Broken(RULES, core.catalogue, mode="python")
+    sup = Broken(load_policy(RULES, "python"), RULES)
     a = people.actors
     case_id, _, _ = submit(sessions, core, a["clerk"], item_in(core, people.department), core.now())
     act(sessions, core, a["clerk"], case_id, "register", core.now())
@@ -57,7 +58,7 @@ def test_a_failing_engine_keeps_the_fact_and_tells_the_admins(
 def test_a_fact_that_always_fails_is_parked_not_dropped(
     sessions: sessionmaker[Session], core: CoreDeps, people: People
 ) -> None:
-    sup = Broken(RULES, core.catalogue, mode="python")
+    sup = Broken(load_policy(RULES, "python"), RULES)
     a = people.actors
     submit(sessions, core, a["clerk"], item_in(core, people.department), core.now())
     for _ in range(7):

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import ServiceState
 from approval_core.context import CoreDeps
+from supervisor.policy.versions import history
 from supervisor.runtime import Supervisor
 from tests.conftest import RULES, FrozenClock, People
 from tests.support import bj, mandatory_materials
@@ -29,8 +30,8 @@ def rules_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def own_client(service: ServiceState, rules_copy: Path) -> tuple[TestClient, Supervisor]:
-    sup = Supervisor(rules_copy, service.core.catalogue, mode="dual")
-    own = ServiceState(service.settings, service.engine, service.sessions, service.core, sup)
+    sup = Supervisor.from_dir(rules_copy, mode="dual")
+    own = ServiceState(service.settings, service.engine, service.sessions, sup, service.now)
     return TestClient(create_app(own)), sup
 
 
@@ -110,8 +111,24 @@ def test_a_good_change_takes_effect(
         encoding="utf-8",
     )
     response = client.post("/api/v1/supervision/rules/reload", headers=people.auth("policy"))
-    assert response.json()["ok"] is True
+    # The shipped rule tests still expect the anomaly: the reload refuses, naming the test.
+    answer = response.json()
+    assert (answer["ok"], sup.ruleset.version) == (False, version)
+    assert "rules/tests/procedure.yaml:15 手续不全即受理为异常，材料齐全则不报" in "\n".join(
+        answer["problems"]
+    )
+    reason = {"force_reason": "新政策：缺件超过十项才报异常，测试随后更新"}
+    response = client.post(
+        "/api/v1/supervision/rules/reload", headers=people.auth("policy"), json=reason
+    )
+    answer = response.json()
+    assert (answer["ok"], answer["forced"], answer["reason"]) == (
+        True,
+        True,
+        reason["force_reason"],
+    )
     assert sup.ruleset.version != version
+    assert answer["changes"]["rules"]["changed"].keys() == {"PROC-ACCEPT-INCOMPLETE"}
     assert _incomplete_acceptance(client, people, core, clock) == []
     refused = client.post("/api/v1/supervision/rules/reload", headers=people.auth("handler"))
     assert refused.status_code == 403
@@ -120,16 +137,23 @@ def test_a_good_change_takes_effect(
 def test_the_watcher_reloads_a_changed_file(service: ServiceState, rules_copy: Path) -> None:
     from supervisor.scheduler import Jobs
 
-    sup = Supervisor(rules_copy, service.core.catalogue, mode="python")
+    sup = Supervisor.from_dir(rules_copy, mode="python")
     jobs = Jobs(service.sessions, service.core, sup)
     assert jobs.watch_rules() is False  # first look: notes the files
     version = sup.ruleset.version
     path = rules_copy / "timeliness.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("warning_days: 3", "warning_days: 4", 1), encoding="utf-8")
+    path.write_text(text + "# 已复核 / reviewed\n", encoding="utf-8")  # tests still pass
     assert jobs.watch_rules() is True
-    assert sup.ruleset.version != version
+    changed = sup.ruleset.version
+    assert changed != version
+    with service.sessions() as session:
+        assert [h["by"] for h in history(session)] == ["file-watcher"]
+    # A change the shipped rule tests catch (warnings from 4 days left) is refused, as is a
+    # broken file: the good change stays in force.
+    path.write_text(text.replace("warning_days: 3", "warning_days: 4", 1), encoding="utf-8")
+    assert jobs.watch_rules() is False
+    assert (sup.status.ok, sup.ruleset.version) == (False, changed)
     path.write_text(text.replace("warning_days: 3", "warning_days: many", 1), encoding="utf-8")
     assert jobs.watch_rules() is False
-    assert sup.status.ok is False
-    assert sup.ruleset.version != version  # the good change stays in force
+    assert (sup.status.ok, sup.ruleset.version) == (False, changed)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from approval_core.catalogue.service import load_catalogue
 from supervisor.evaluator import evaluate_python
+from supervisor.policy.value import load_policy
 from supervisor.runtime import Supervisor
 from tests.conftest import RULES
 
@@ -14,15 +14,16 @@ class Counting(Supervisor):
     calls = 0
 
     def __init__(self) -> None:
-        super().__init__(RULES, load_catalogue(RULES), mode="durable")
-        assert self.engine is not None
-        inner = self.engine.evaluate
+        super().__init__(load_policy(RULES, "durable"), RULES)
+        engine = self.policy.verdicts.engine
+        assert engine is not None
+        inner = engine.evaluate
 
         def counted(fact: Any) -> list[str]:
             self.calls += 1
             return inner(fact)
 
-        self.engine.evaluate = counted  # type: ignore[method-assign]
+        engine.evaluate = counted  # type: ignore[method-assign]
 
 
 FACT: dict[str, Any] = {

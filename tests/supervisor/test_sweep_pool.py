@@ -36,6 +36,7 @@ from approval_core.users.service import add_user
 from supervisor.alerts import service as alerts
 from supervisor.alerts.models import Alert, AlertEvent
 from supervisor.notify.models import InboxMessage, NotifyTimer
+from supervisor.policy.versions import activate, store_version
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from supervisor.sweep import sweep
@@ -196,17 +197,28 @@ def twins(
     return here, there
 
 
-def _pool(twin: Twin, workers: int = 2) -> SweepPool:
-    pool = SweepPool(WorkerConfig(twin.url, RULES, KEY, "dual"), workers=workers, chunk=7)
+def _store_policy(twin: Twin, supervisor: Supervisor, clock: FrozenClock) -> str:
+    """Put the supervisor's policy in force in the twin's database (where workers read it)."""
+    policy = supervisor.policy
+    with twin.sessions() as session, session.begin():
+        store_version(session, policy, "test", clock())
+        activate(session, policy.version, by="test", now=clock())
+    return policy.version
+
+
+def _pool(twin: Twin, supervisor: Supervisor, clock: FrozenClock, workers: int = 2) -> SweepPool:
+    version = _store_policy(twin, supervisor, clock)
+    config = WorkerConfig(twin.url, KEY, "dual", version)
+    pool = SweepPool(config, workers=workers, chunk=7)
     pool.start()
     return pool
 
 
 def test_pool_sweeps_give_what_one_process_gives(
-    twins: tuple[Twin, Twin], core: CoreDeps, supervisor: Supervisor
+    twins: tuple[Twin, Twin], core: CoreDeps, supervisor: Supervisor, clock: FrozenClock
 ) -> None:
     here, there = twins
-    pool = _pool(there)
+    pool = _pool(there, supervisor, clock)
     try:
         for n, as_of in enumerate(SWEEPS):
             one = sweep(here.sessions, core, supervisor, as_of)
@@ -269,10 +281,10 @@ def test_a_change_while_judging_is_judged_again_under_the_lock(
 
 
 def test_a_dead_worker_leaves_the_rest_to_this_process(
-    twins: tuple[Twin, Twin], core: CoreDeps, supervisor: Supervisor
+    twins: tuple[Twin, Twin], core: CoreDeps, supervisor: Supervisor, clock: FrozenClock
 ) -> None:
     here, there = twins
-    pool = _pool(there)
+    pool = _pool(there, supervisor, clock)
     try:
         executor = pool._executor  # noqa: SLF001 (reaching in to kill a worker)
         assert executor is not None
@@ -314,21 +326,26 @@ def test_the_service_sweeps_through_its_pool_when_configured(
         Settings(database_url=db_url, sweep_workers=0)
 
 
-@pytest.mark.parametrize("edit", ["other_version", "broken"])
+@pytest.mark.parametrize("stored", ["none", "other"])
 def test_what_workers_cannot_load_is_judged_here(
-    twins: tuple[Twin, Twin], core: CoreDeps, supervisor: Supervisor, tmp_path: Path, edit: str
+    twins: tuple[Twin, Twin],
+    core: CoreDeps,
+    supervisor: Supervisor,
+    tmp_path: Path,
+    clock: FrozenClock,
+    stored: str,
 ) -> None:
-    """Workers read the rule files from disk: if those are not the leader's rules (edited since,
-    or broken), the leader judges in its own process, with the rules in force."""
+    """Workers load the leader's policy version from the database, never files on disk: when
+    the database does not hold that version (none stored, or only another one), the leader
+    judges in its own process, with the policy in force."""
     here, there = twins
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES, rules)
-    if edit == "other_version":
+    if stored == "other":
+        rules = tmp_path / "rules"
+        shutil.copytree(RULES, rules)
         with (rules / "items.yaml").open("a", encoding="utf-8") as f:
-            f.write("# edited after the leader loaded its rules\n")
-    else:
-        (rules / "timeliness.yaml").write_text("supervision: [\n", encoding="utf-8")
-    pool = SweepPool(WorkerConfig(there.url, rules, KEY, "dual"), workers=2, chunk=7)
+            f.write("# another version\n")
+        _store_policy(there, Supervisor.from_dir(rules, "python"), clock)
+    pool = SweepPool(WorkerConfig(there.url, KEY, "dual"), workers=2, chunk=7)
     try:
         one = sweep(here.sessions, core, supervisor, SWEEPS[1])
         many = sweep(there.sessions, core, supervisor, SWEEPS[1], pool=pool)

@@ -18,13 +18,45 @@ def test_check_passes_on_the_shipped_rules(runner: CliRunner) -> None:
     ruleset = load_rulebook(RULES, load_catalogue(RULES))
     result = runner.invoke(rules, ["check", str(RULES)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == (
+    ok, blank, title, *table = result.stdout.splitlines()
+    assert ok == (
         f"规则检查通过：{len(ruleset.rules)} 条规则，版本 {ruleset.version} / "
         f"rules OK: {len(ruleset.rules)} rules, version {ruleset.version}"
     )
+    assert (blank, title) == ("", "谁会收到通知 / Who is told:")
+    assert [line.split()[0] for line in table] == [rule.id for rule in ruleset.rules]
+    red = next(line for line in table if line.startswith("  TIME-RED "))
+    assert red.startswith("  TIME-RED 红牌：负责人、监察室（")
+    assert "/ red: head, supervision office (" in red
+    assert result.stderr == ""  # every rule reaches someone: no warning
     default = runner.invoke(rules, ["check"])  # the rules directory of the settings
     assert default.exit_code == 0
     assert default.stdout == result.stdout
+    quiet = runner.invoke(rules, ["check", "--quiet-audience"])
+    assert (quiet.exit_code, quiet.stdout) == (0, ok + "\n")
+
+
+def test_check_warns_of_a_rule_that_reaches_nobody(runner: CliRunner, rules_copy: RulesDir) -> None:
+    rules_copy.replace("notifications.yaml", "levels: [anomaly]", "levels: [anomaly], items: [X]")
+    rules_copy.replace(
+        "notifications.yaml", "when: {rules: [TIME-STEP-OVER]}", "when: {rules: [TIME-YELLOW]}"
+    )
+    broken = runner.invoke(rules, ["check", "rules"])
+    assert broken.exit_code == 1  # item X does not exist: a problem, not a warning
+    assert "未知的编码 X" in broken.stderr
+    rules_copy.replace("notifications.yaml", "items: [X]", "items: [LAWYER-PRACTICE]")
+    result = runner.invoke(rules, ["check", "rules", "--quiet-audience"])
+    assert result.exit_code == 0, result.output
+    assert "谁会收到通知" not in result.stdout
+    warnings = result.stderr.splitlines()
+    source = rules_copy.line("timeliness.yaml", "- id: TIME-STEP-OVER")
+    assert warnings[0] == (
+        f"警告 / warning: {source}: TIME-STEP-OVER（预警）没有匹配的通知路由，不会告知任何人 / "
+        "TIME-STEP-OVER (warning): no notification route matches it, nobody is told"
+    )
+    fee = [w for w in warnings if "FEE-FREE-ITEM-CHARGED" in w]
+    assert len(fee) == 1
+    assert "只在路由限定的事项或部门中告知，其余情况不会告知任何人" in fee[0]
 
 
 def test_check_lists_every_problem_with_its_position(

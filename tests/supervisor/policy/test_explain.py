@@ -58,7 +58,9 @@ def test_explain_shows_why_the_warning_fires_and_the_days(
     case_id = _case(sessions, core, people, clock, supervisor)
     result = runner.invoke(rules, ["explain", case_id, "--as-of", "2026-04-09T12:00"])
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    policy_line, *lines = result.stdout.splitlines()
+    # no policy stored in the database yet: the files of rules/ are used, and said so
+    assert policy_line.startswith(f"规则版本 {supervisor.policy.version}（数据库中尚无生效版本")
     assert "按记录重放至该时刻" in lines[1]  # before the stop: rebuilt from the records
     assert "  remaining = 3" in lines
     warning = lines.index(
@@ -95,7 +97,7 @@ def test_explain_shows_the_red_card_of_an_unanswered_yellow(
     case_id = _case(sessions, core, people, clock, supervisor)
     result = runner.invoke(rules, ["explain", case_id, "--as-of", "2026-04-21T12:00+08:00"])
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    lines = result.stdout.splitlines()[1:]  # after the policy line
     assert "按案件当前数据" in lines[1]
     assert "  yellow_unanswered_days = 4" in lines
     red = next(i for i, line in enumerate(lines) if line.startswith("✓ TIME-RED [red]"))

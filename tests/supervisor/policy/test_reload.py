@@ -53,7 +53,7 @@ def test_reload_reports_a_refusal_and_a_success(
     endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = CliRunner()
-    refused = {"version": "0123abcd", "last_reload_ok": False, "problems": [PROBLEM]}
+    refused = {"version": "0123abcd", "ok": False, "problems": [PROBLEM]}
     _Endpoint.answer = (200, refused)
     result = runner.invoke(rules, ["reload", "--url", endpoint + "/", "--token", "t-1"])
     assert result.exit_code == 1
@@ -65,12 +65,16 @@ def test_reload_reports_a_refusal_and_a_success(
         result.stderr
     )
 
-    _Endpoint.answer = (200, {"version": "4567ef01", "last_reload_ok": True})
+    answer = {"version": "4567ef01", "previous": "0123abcd", "ok": True, "summary": ["事项：…"]}
+    answer |= {"clocks": {"recomputed": 3, "changed": 2}}
+    _Endpoint.answer = (200, answer)
     monkeypatch.setenv("SUNLIGHT_TOKEN", "t-2")
     ok = runner.invoke(rules, ["reload", "--url", endpoint])
     assert ok.exit_code == 0, ok.output
     assert _Endpoint.seen[-1] == (RELOAD_PATH, "Bearer t-2")
     assert "重新加载成功 / ok: 是 yes" in ok.stdout
+    assert "原版本 / was: 0123abcd\n事项：…\n" in ok.stdout
+    assert "重算计时 3 件，其中 2 件变化 / clocks recomputed: 3, changed: 2" in ok.stdout
 
     _Endpoint.answer = (403, {"title": "无权执行此操作", "detail": "role 'handler' may not"})
     forbidden = runner.invoke(rules, ["reload", "--url", endpoint])

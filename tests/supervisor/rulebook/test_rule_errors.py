@@ -272,7 +272,7 @@ def test_faults_of_the_rule_record_itself(rules: RuleFiles) -> None:
     rules.replace(PROC, "    level: anomaly", "    level: orange", after="PROC-RETURN-NO-REASON")
     rules.replace(
         PROC,
-        "    concerns: [handler, supervisor]",
+        "    concerns: [handler, head, supervisor]",
         "    concern: [handler]",
         after="PROC-EXTENSION-LATE",
     )
@@ -285,8 +285,9 @@ def test_faults_of_the_rule_record_itself(rules: RuleFiles) -> None:
         "concerns is missing",
         f"{rules.at(PROC, 'concern:')}: 未知字段 concern，是否应为 concerns？ / unknown field "
         "concern; did you mean concerns?",
-        f"{rules.at(PROC, 'level: orange')}: 字段 level 必须是以下之一：'warning', 'yellow', 'red' "
-        "or 'anomaly' / field level must be one of: 'warning', 'yellow', 'red' or 'anomaly'",
+        f"{rules.at(PROC, 'level: orange')}: 字段 level 必须是以下之一："
+        "'warning', 'yellow', 'red', 'anomaly' "
+        "/ field level must be one of: 'warning', 'yellow', 'red' or 'anomaly'",
         f"{rules.at(PROC, 'id: PROC-CHANGE-AFTER')}: 缺少必填字段 when / required field when "
         "is missing",
     ]
@@ -326,8 +327,12 @@ def test_a_yaml_syntax_error_leaves_the_other_files_checked(rules: RuleFiles) ->
     assert found[0].startswith(
         f"{rules.at(FEES, 'fee_item_fre', after=RULES_SECTION)}: 未知事实字段 fee_item_fre"
     )
-    assert found[1].startswith("rules/procedure.yaml:")
-    assert "YAML 语法错误 / YAML syntax error" in found[1]
+    where = rules.at(PROC, "[anomaly")
+    line = where.split(":")[1]
+    assert found[1] == (
+        f"{where}: 第 {line} 行的“[”没有对应的“]”，请在末尾补上“]” "
+        f'/ the "[" on line {line} is never closed: add "]" at the end'
+    )
 
 
 def test_check_reports_the_catalogue_too(rules: RuleFiles) -> None:

@@ -85,7 +85,12 @@ def test_levels_concerns_and_auto_resolve(ruleset: RuleSet) -> None:
     assert rules["TIME-WARNING"].concerns == ("handler",)
     assert rules["TIME-YELLOW"].concerns == ("handler", "head")
     assert rules["TIME-RED"].concerns == ("head", "supervisor")
-    assert rules["PROC-ACCEPT-INCOMPLETE"].concerns == ("handler", "supervisor")
+    # Every anomaly concerns the handler (where a case has one), the head and the supervisors.
+    anomalies = [r for r in ruleset.rules if r.level == "anomaly"]
+    assert {r.concerns for r in anomalies if r.id != "PROC-DISCLOSURE-INCOMPLETE"} == {
+        ("handler", "head", "supervisor")
+    }
+    assert rules["PROC-DISCLOSURE-INCOMPLETE"].concerns == ("head", "supervisor")
     assert rules["TIME-YELLOW"].response_days == 3
     assert [r.id for r in ruleset.rules if r.response_days] == ["TIME-YELLOW", *POST]
     assert rules["TIME-STEP-OVER"].cause_field == "step"

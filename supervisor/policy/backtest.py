@@ -40,6 +40,7 @@ from supervisor.policy.versions import in_force_version, load_version
 READ_ONLY_NOTE = "只读：未写入任何告警、通知或记录 / read-only: nothing was written"
 EXAMPLES = 5
 PARALLEL_FROM = 20_000  # fewer cases are replayed in the calling process
+_SPAWN = multiprocessing.get_context("spawn")  # workers inherit no locks or connections
 
 
 @dataclass(frozen=True)
@@ -261,18 +262,24 @@ def backtest(
     """Replay the cases received from `start` to `end` through both policies (each with its
     source, for the report) and report the difference. `session` only reads (see
     `read_only_session`); both policies should be built in "python" mode. With `workers` > 1
-    and at least PARALLEL_FROM cases, the cases are split by id between that many processes,
-    each reading its share in its own read-only transaction."""
+    and at least PARALLEL_FROM cases, the cases are split by id between this process and
+    `workers` - 1 worker processes, each reading its share in its own read-only transaction
+    (each sees the database as it was when it began)."""
     started = time.perf_counter()
     first, after, horizon = window(start, end, now)
     spans = [_Span(first, after, horizon, ids) for ids in _split(session, first, after, workers)]
+    old, new = Judging(current[0]), Judging(proposed[0])
     if len(spans) > 1:
         url = session.get_bind().engine.url.render_as_string(hide_password=False)
         files = dict(current[0].files), dict(proposed[0].files)
-        jobs = [_Job(url, *files, span) for span in spans]
-        tally = _in_processes(jobs)
+        jobs = [_Job(url, *files, span) for span in spans[1:]]
+        with ProcessPoolExecutor(len(jobs), mp_context=_SPAWN) as pool:
+            parts = [pool.submit(_run_job, job) for job in jobs]
+            tally = compare(session, old, new, spans[0])  # the first span here, meanwhile
+            for part in parts:
+                tally.add(part.result())
     else:
-        tally = compare(session, Judging(current[0]), Judging(proposed[0]), spans[0])
+        tally = compare(session, old, new, spans[0])
     return BacktestReport(
         current=Side(current[0].version, current[1], tally.totals["current"]),
         proposed=Side(proposed[0].version, proposed[1], tally.totals["proposed"]),
@@ -311,15 +318,6 @@ class _Job:
     current: dict[str, bytes]  # the policies' files: the same bytes give the same version
     proposed: dict[str, bytes]
     span: _Span
-
-
-def _in_processes(jobs: Sequence[_Job]) -> _Tally:
-    context = multiprocessing.get_context("spawn")  # (no inherited locks or connections)
-    tally = _Tally()
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
-        for part in pool.map(_run_job, jobs):
-            tally.add(part)
-    return tally
 
 
 def _run_job(job: _Job) -> _Tally:

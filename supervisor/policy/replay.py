@@ -31,7 +31,8 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,7 +48,7 @@ from approval_core.context import CoreDeps
 from approval_core.db import in_chunks
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
-from approval_core.timeutil import legal_date
+from approval_core.timeutil import LEGAL_TZ, legal_date
 from supervisor.alerts.models import Alert
 from supervisor.alerts.service import cause_of
 from supervisor.facts import case_fact
@@ -64,11 +65,26 @@ _COUNTED = frozenset(
 _MEMO_LIMIT = 1 << 16
 PAGE = 2000  # cases read together
 _TICK = datetime.resolution
-_RECORD_COLUMNS = tuple(
-    getattr(CaseRecord, name)
-    for name in ("case_id", "seq", "action", "from_state", "to_state", "actor_id", "actor_role")
-    + ("at", "reason", "legal_basis", "payload")
-)
+
+
+class _Record(NamedTuple):
+    """The columns of a record that replay reads (`at` in Beijing time: all the moments of a
+    replay in one zone compare and convert to legal dates without offset lookups)."""
+
+    case_id: str
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_id: int | None
+    actor_role: str
+    at: datetime
+    reason: str | None
+    legal_basis: str | None
+    payload: dict[str, Any]
+
+
+_RECORD_COLUMNS = tuple(getattr(CaseRecord, name) for name in _Record._fields)
 
 
 @dataclass(frozen=True)
@@ -82,26 +98,6 @@ class CaseHistory:
     records: Sequence[Any]  # CaseRecord rows (or rows of its columns), in seq order
     refusals: Sequence[tuple[datetime, Mapping[str, Any]]] = ()  # (at, event) without a record
     answered: Mapping[str, datetime] = field(default_factory=dict)  # yellow cause -> answered at
-
-
-@dataclass(slots=True)
-class _View:
-    """The case as the snapshot reads it, after some records (duck-types the Case row)."""
-
-    id: str
-    tracking_no: str
-    item_code: str
-    department_code: str
-    state: str
-    step: str
-    stop_type: str | None
-    assignee_id: int | None
-    handler_id: int | None
-    reviewer_id: int | None
-    decision: str | None
-    materials: list[str]
-    record_count: int
-    counters: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -120,7 +116,7 @@ class Timeline:
     (views[k] and clock_events[k] after k records) and the events in time order."""
 
     history: CaseHistory
-    views: list[_View]
+    views: list[SimpleNamespace]
     clock_events: list[tuple[ClockEvent, ...]]
     events: list[_Event]
 
@@ -130,7 +126,7 @@ def timeline(history: CaseHistory) -> Timeline:
     state = Replayed()
     materials: list[str] = []
     counters = counters_of([])
-    views: list[_View] = [_view(history, state, materials, 0, counters)]
+    views: list[SimpleNamespace] = [_view(history, state, materials, 0, counters)]
     clock_events: list[tuple[ClockEvent, ...]] = [()]
     events: list[_Event] = []
     records = list(history.records)
@@ -152,22 +148,23 @@ def timeline(history: CaseHistory) -> Timeline:
 
 def _view(
     history: CaseHistory, state: Replayed, materials: list[str], count: int, counters: Any
-) -> _View:
-    return _View(
-        history.id,
-        history.tracking_no,
-        history.item_code,
-        history.department_code,
-        state.state.state,
-        state.step,
-        state.state.stop_type,
-        state.assignee_id,
-        state.handler_id,
-        state.reviewer_id,
-        state.decision,
-        materials,
-        count,
-        counters,
+) -> SimpleNamespace:
+    """The case as `snapshot` reads it after `count` records (it duck-types the Case row)."""
+    return SimpleNamespace(
+        id=history.id,
+        tracking_no=history.tracking_no,
+        item_code=history.item_code,
+        department_code=history.department_code,
+        state=state.state.state,
+        step=state.step,
+        stop_type=state.state.stop_type,
+        assignee_id=state.assignee_id,
+        handler_id=state.handler_id,
+        reviewer_id=state.reviewer_id,
+        decision=state.decision,
+        materials=materials,
+        record_count=count,
+        counters=counters,
     )
 
 
@@ -228,7 +225,6 @@ class Outcome:
     """What one policy says about one case over its history."""
 
     causes: dict[str, str] = field(default_factory=dict)  # cause -> rule id
-    moments: int = 0  # facts judged
     capped: bool = False  # stopped after MAX_SWEEPS threshold moments
 
 
@@ -249,7 +245,6 @@ class _Run:
         calendar = self.judging.deps.calendar
         waited = calendar.workdays_in(min(opened), legal_date(at)) if opened else 0
         fact = {**base, "yellow_unanswered_days": waited}
-        self.out.moments += 1
         rules, case_id = self.judging.rules, self.history.id
         for rule_id in self.judging.matched(fact):
             rule = rules[rule_id]
@@ -289,6 +284,7 @@ def replay_case(judgings: Sequence[Judging], line: Timeline, horizon: datetime) 
     (`next_due_at` is never late), so a moment of another policy repeats the verdict of the
     last moment before it."""
     runs = [_Run(judging, line.history) for judging in judgings]
+    horizon = horizon.astimezone(LEGAL_TZ)
     groups: dict[tuple[str, str], list[_Run]] = {}
     for run in runs:
         groups.setdefault(run.judging.setting, []).append(run)
@@ -365,7 +361,7 @@ def _histories(session: Session, cases: Sequence[Any]) -> list[CaseHistory]:
     for chunk in in_chunks(list(records)):
         stmt = select(*_RECORD_COLUMNS).where(CaseRecord.case_id.in_(chunk))
         for row in run(stmt.order_by(CaseRecord.case_id, CaseRecord.seq)):
-            records[row.case_id].append(row)
+            records[row.case_id].append(_Record(*row)._replace(at=row.at.astimezone(LEGAL_TZ)))
         refused = select(Fact.case_id, Fact.payload).where(
             Fact.case_id.in_(chunk),
             Fact.record_id.is_(None),
@@ -373,14 +369,15 @@ def _histories(session: Session, cases: Sequence[Any]) -> list[CaseHistory]:
         )
         for case_id, payload in run(refused.order_by(Fact.id)):
             event = payload["event"]
-            refusals[case_id].append((datetime.fromisoformat(event["at"]), event))
+            moment = datetime.fromisoformat(event["at"]).astimezone(LEGAL_TZ)
+            refusals[case_id].append((moment, event))
         yellows = select(
             Alert.case_id, Alert.cause, Alert.responded_at, Alert.removed_at, Alert.resolved_at
         ).where(Alert.case_id.in_(chunk), Alert.level == "yellow")
         for case_id, cause, *ends in run(yellows):
             moments = [moment for moment in ends if moment is not None]
             if moments:
-                answered[str(case_id)][cause] = min(moments)
+                answered[str(case_id)][cause] = min(moments).astimezone(LEGAL_TZ)
     return [
         CaseHistory(
             row.id,

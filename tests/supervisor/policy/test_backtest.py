@@ -13,13 +13,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cli_rules import rules
+from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from approval_core.db import transaction
 from supervisor.alerts.models import Alert
+from supervisor.policy import backtest as backtest_module
 from supervisor.policy.backtest import (
     READ_ONLY_NOTE,
     BacktestReport,
@@ -287,3 +290,39 @@ def test_the_api_backtests_files_sent_or_the_rules_folder(
     )
     assert reversed_period.status_code == 422
     assert _tables(engine) == before
+
+
+def test_worker_processes_give_the_same_difference(
+    monkeypatch: pytest.MonkeyPatch,
+    sessions: sessionmaker[Session],
+    history: History,
+    supervisor: Supervisor,
+    warn_at_five: Path,
+) -> None:
+    del history
+    monkeypatch.setattr(backtest_module, "PARALLEL_FROM", 2)  # (4 cases: split them anyway)
+    current, proposed = (
+        (supervisor.policy, "in force"),
+        (load_policy(warn_at_five, "python"), "proposed"),
+    )
+    with read_only_session(sessions) as session:
+        here = backtest(session, current, proposed, END)
+        split = backtest(session, current, proposed, END, workers=2)
+    assert (here.workers, split.workers) == (1, 2)
+    assert split.cases == here.cases == 4
+    assert split.current.alerts == here.current.alerts
+    assert split.proposed.alerts == here.proposed.alerts
+    assert split.as_dict()["appear"] == here.as_dict()["appear"]
+    assert split.vanish == here.vanish == []
+
+
+def test_the_backtest_session_refuses_to_write(
+    engine: Engine, sessions: sessionmaker[Session], history: History
+) -> None:
+    before = _tables(engine)
+    with read_only_session(sessions) as session, pytest.raises(DBAPIError):
+        session.connection().execute(update(Case).values(state="withdrawn"))
+    assert _tables(engine) == before
+    with sessions() as session, session.begin():  # the connection writes again afterwards
+        session.execute(update(Case).where(Case.id == history.ids["four"]).values(step="review"))
+    assert _tables(engine) != before

@@ -18,26 +18,21 @@ from typing import Any, NoReturn
 import click
 from sqlalchemy.orm import Session
 
-from approval_core.calendar import load_calendar
 from approval_core.catalogue.service import Catalogue, load_catalogue
 from approval_core.db import make_engine, make_session_factory
 from approval_core.errors import ConfigError, NotFound
 from approval_core.settings import get_settings
 from approval_core.timeutil import LEGAL_TZ, utcnow
-from approval_core.yamlsource import sort_messages
 from supervisor.notify.audience import audience, audience_lines, audience_warnings
 from supervisor.notify.routing import (
     NotificationRules,
-    check_routing,
-    known_codes,
-    load_routing,
 )
 from supervisor.policy.explain import explain_case
 from supervisor.policy.render import coverage_lines, explanation_lines, report_lines
 from supervisor.policy.ruletests import run_rule_tests
 from supervisor.policy.value import Policy, load_policy
 from supervisor.policy.versions import in_force_version, load_version
-from supervisor.rulebook import check_rulebook, load_rulebook, rulebook_json_schema
+from supervisor.rulebook import rulebook_json_schema
 
 RELOAD_PATH = "/api/v1/policy/reload"
 _DIR = click.Path(file_okay=False, path_type=Path)
@@ -69,23 +64,19 @@ def check(directory: Path | None, quiet_audience: bool) -> None:
     reaches nobody (exit status stays 0). DIRECTORY defaults to the rules directory in force
     (SUNLIGHT_RULES_DIR)."""
     rules_dir = directory or get_settings().rules_dir
-    problems = check_rulebook(rules_dir)
-    problems += check_routing(rules_dir, known_codes(rules_dir))  # rules/notifications.yaml
     try:
-        load_calendar(rules_dir)  # the service needs it too; check_rulebook does not read it
+        # the same loader a reload uses: every file of the folder, all of its problems
+        policy = load_policy(rules_dir, "python")
     except ConfigError as exc:
-        problems = sort_messages([*problems, *exc.problems])
-    if problems:
-        count = len(problems)
-        _fail([*problems, f"共 {count} 个问题，规则未通过检查 / {count} problem(s): rules refused"])
-    ruleset = load_rulebook(rules_dir, load_catalogue(rules_dir))
-    count = len(ruleset.rules)
+        found = len(exc.problems)
+        summary = f"共 {found} 个问题，规则未通过检查 / {found} problem(s): rules refused"
+        _fail([*exc.problems, summary])
+    count, version = len(policy.ruleset.rules), policy.version
     click.echo(
-        f"规则检查通过：{count} 条规则，版本 {ruleset.version} / "
-        f"rules OK: {count} rules, version {ruleset.version}"
+        f"规则检查通过：{count} 条规则，版本 {version} / rules OK: {count} rules, version {version}"
     )
-    # Checked above. Without the file nobody is told anything, and every rule says so.
-    told = audience(ruleset, load_routing(rules_dir) or NotificationRules())
+    # Without a routing file nobody is told anything, and every rule says so.
+    told = audience(policy.ruleset, policy.routing or NotificationRules())
     if not quiet_audience:
         click.echo("\n".join(["", *audience_lines(told)]))
     for warning in audience_warnings(told):
@@ -176,17 +167,24 @@ def _moment(text: str | None) -> datetime:
     help="用此目录中的规则文件（未生效）解释，而非生效中的规则 / explain with the files of this "
     "folder (not in force) instead of the policy in force",
 )
-def explain(case_id: str, as_of: str | None, files_dir: Path | None) -> None:
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    help="用数据库中保存的某个版本解释（重现当时的结论）/ explain with a stored version (to "
+    "reproduce a past verdict, e.g. an alert's ruleset_version)",
+)
+def explain(case_id: str, as_of: str | None, files_dir: Path | None, version: str | None) -> None:
     """解释案件在某一时刻的监察结论：事实、每条规则为何触发或不触发、逐日计时 /
     Explain a case at a moment: its fact, why each rule fires or not, the clock day by day.
     CASE_ID is the case id or its tracking number. The policy used is the one in force
-    (stored in the database), or the files of --files."""
+    (stored in the database), a stored --version, or the files of --files."""
     moment = _moment(as_of)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
-            policy, which = _explain_policy(session, files_dir)
+            policy, which = _explain_policy(session, files_dir, version)
             deps = policy.deps(settings.secret_key)
             found = explain_case(session, deps, policy.ruleset, case_id, moment)
     except ConfigError as exc:
@@ -200,21 +198,25 @@ def explain(case_id: str, as_of: str | None, files_dir: Path | None) -> None:
         click.echo(line)
 
 
-def _explain_policy(session: Session, files_dir: Path | None) -> tuple[Policy, tuple[str, str]]:
+def _explain_policy(
+    session: Session, files_dir: Path | None, version: str | None
+) -> tuple[Policy, tuple[str, str]]:
     """The policy to explain with, and how to name it (Chinese, English)."""
     settings = get_settings()
+    if version is not None:
+        return load_version(session, version, "python"), ("数据库中保存的版本", "stored version")
     if files_dir is not None:
         where = str(files_dir)
         return load_policy(files_dir, "python"), (f"{where} 中的文件", f"files in {where}")
-    version = in_force_version(session)
-    if version is None:
+    current = in_force_version(session)
+    if current is None:
         where = str(settings.rules_dir)
         policy = load_policy(settings.rules_dir, "python")
         return policy, (
             f"数据库中尚无生效版本，用 {where} 中的文件",
             f"none in force yet: files in {where}",
         )
-    return load_version(session, version, "python"), ("生效中", "in force")
+    return load_version(session, current, "python"), ("生效中", "in force")
 
 
 @rules.command("reload")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from approval_core.calendar.service import WorkCalendar, load_calendar
-from approval_core.catalogue.service import Catalogue, load_catalogue
+from approval_core.calendar.service import WorkCalendar
+from approval_core.catalogue.service import Catalogue
 from approval_core.timeutil import Clock, utcnow
 
 
@@ -31,13 +30,3 @@ class CoreDeps:
     now: Clock = utcnow
     policy: object | None = None  # the policy value these came from (opaque to the core)
     policy_version: str = ""  # its version ("" when built from files outside a policy)
-
-
-def load_deps(rules_dir: Path, record_key: str, now: Clock = utcnow) -> CoreDeps:
-    """Load and validate the rule data; raises ConfigError naming file and line."""
-    return CoreDeps(
-        catalogue=load_catalogue(rules_dir),
-        calendar=load_calendar(rules_dir),
-        record_key=record_key,
-        now=now,
-    )

@@ -30,12 +30,12 @@ from sqlalchemy import Engine, insert, select, text
 import supervisor.models  # noqa: F401  (registers the supervisor's tables)
 from approval_core.cases.models import Case
 from approval_core.cases.workflow import OPEN_STATES
-from approval_core.context import load_deps
 from approval_core.db import make_engine
 from approval_core.migrations import upgrade
 from supervisor.alerts.models import Alert
 from supervisor.metrics.registry import build_registry
 from supervisor.metrics.state import bucket
+from supervisor.policy.value import load_policy
 from supervisor.runtime import Supervisor
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -192,7 +192,8 @@ def run(folder: str, args: argparse.Namespace) -> None:
     url = args.url or f"sqlite:///{folder}/bench.sqlite3"
     upgrade(url)
     engine = make_engine(url)
-    deps = load_deps(RULES, "bench", lambda: NOW)
+    policy = load_policy(RULES)
+    deps = policy.deps("bench", lambda: NOW)
     items = [(code, item.department) for code, item in deps.catalogue.items.items()]
     started = time.perf_counter()
     populate(engine, items, args)
@@ -200,7 +201,7 @@ def run(folder: str, args: argparse.Namespace) -> None:
         f"populated {args.cases} open + {args.closed} closed cases, {args.alerts} alerts "
         f"in {time.perf_counter() - started:.1f}s ({engine.dialect.name})"
     )
-    registry = build_registry(Supervisor(RULES, deps.catalogue), deps, engine)
+    registry = build_registry(Supervisor(policy, RULES), lambda: NOW, engine)
     report = measure(engine, registry, args)
     print(
         f"scrape: {report['scrape_ms']} ms (target < 250 ms, median of {args.repeat}); "

@@ -27,9 +27,11 @@ from sqlalchemy import create_engine, insert, make_url, select, text
 import supervisor.models  # noqa: F401  (registers the supervisor's tables)
 from approval_core.cases.models import Case
 from approval_core.cases.workflow import TERMINAL
-from approval_core.context import CoreDeps, load_deps
+from approval_core.context import CoreDeps
 from approval_core.db import make_engine, make_session_factory
 from approval_core.migrations import upgrade
+from supervisor.policy.value import load_policy, policy_of
+from supervisor.policy.versions import activate, store_version
 from supervisor.runtime import Supervisor
 from supervisor.sweep import SweepResult, sweep
 from supervisor.sweep_pool import SweepPool, WorkerConfig
@@ -124,12 +126,13 @@ def clone(url: str, suffix: str) -> str:
 
 def timed_sweeps(url: str, deps: CoreDeps, workers: int) -> tuple[SweepResult, SweepResult]:
     """(nothing due, 10,000 due) on `url`, in this process or through `workers` processes."""
-    sup = Supervisor(RULES, deps.catalogue)
+    sup = Supervisor(policy_of(deps), RULES)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     pool = None
     if workers > 1:
-        pool = SweepPool(WorkerConfig(url, RULES, "bench", "durable"), workers=workers)
+        # workers load the policy version in force from the database (stored by main)
+        pool = SweepPool(WorkerConfig(url, "bench", "durable"), workers=workers)
         pool.start()  # started with the service, not per sweep
     try:
         quiet = sweep(sessions, deps, sup, AS_OF - timedelta(days=1), pool=pool)
@@ -139,6 +142,16 @@ def timed_sweeps(url: str, deps: CoreDeps, workers: int) -> tuple[SweepResult, S
             pool.close()
         engine.dispose()
     return quiet, busy
+
+
+def store_policy(url: str) -> None:
+    """Put the shipped policy in force in the database (sweep workers load it from there)."""
+    policy = load_policy(RULES, "python")
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session, session.begin():
+        store_version(session, policy, "bench", AS_OF)
+        activate(session, policy.version, by="bench", now=AS_OF)
+    engine.dispose()
 
 
 def main() -> None:
@@ -153,6 +166,7 @@ def main() -> None:
     upgrade(url)
     t0 = time.perf_counter()
     populate(url, args.cases, args.due)
+    store_policy(url)
     print(f"populated {args.cases} open cases ({args.due} due) in {time.perf_counter() - t0:.1f}s")
     # Statistics for the planner, and on PostgreSQL the vacuum that autovacuum would otherwise
     # run over the million new rows in the middle of the timed sweeps.
@@ -164,7 +178,8 @@ def main() -> None:
         with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
             conn.execute(text("VACUUM (ANALYZE)"))
     engine.dispose()  # (PostgreSQL copies a database only while nobody is connected to it)
-    deps = load_deps(RULES, "bench", lambda: AS_OF)
+    policy = load_policy(RULES)
+    deps = policy.deps("bench", lambda: AS_OF)
     base_s, base_found = full_scan(url)
     pool_url = clone(url, "pool")
     os.sync()  # the setup's writes reach the disk now, not during the timed sweeps

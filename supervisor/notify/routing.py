@@ -187,29 +187,14 @@ def _matches(when: Match, alert: Any) -> bool:
     return all(not wanted or value in wanted for wanted, value in pairs)
 
 
-_cache: dict[Path, tuple[int, NotificationRules]] = {}
-
-
 def load_routing(rules_dir: Path) -> NotificationRules | None:
-    """The routing of `rules_dir`, reread when the file changes; None when there is no file."""
+    """The routing file of `rules_dir`, checked (ConfigError lists its problems); None when
+    there is no file. For tools: the service routes with the policy in force
+    (supervisor/policy/value.py), never with a file read on the side."""
     path = rules_dir / FILE
-    try:
-        stamp = path.stat().st_mtime_ns
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    cached = _cache.get(path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    try:
-        rules = validate(load_yaml(path), NotificationRules)
-    except ConfigError as exc:
-        if cached is None:
-            raise  # no routing known yet: fail loudly rather than tell nobody
-        # A faulty edit must not stop judging: keep the last good routing, as rules reloads do.
-        log.error("notification routing refused, keeping the last good one: %s", exc.problems)
-        return cached[1]
-    _cache[path] = (stamp, rules)
-    return rules
+    return validate(load_yaml(path), NotificationRules)
 
 
 def check_routing(rules_dir: Path, known: Mapping[str, Iterable[str]] | None = None) -> list[str]:

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.cases.models import Case
-from approval_core.context import CoreDeps, load_deps
+from approval_core.context import CoreDeps
 from approval_core.system.service import list_alerts, recompute_clocks
+from supervisor.policy.value import load_policy
 from tests.conftest import KEY, RULES, FrozenClock, People
 from tests.support import act, bj, submit
 
@@ -56,7 +57,7 @@ def test_provisional_deadline_alerts_then_recomputes(
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
     (rules / "calendar.yaml").write_text(ENTERED_2027, encoding="utf-8")
-    entered = load_deps(rules, KEY, clock)
+    entered = load_policy(rules, "python").deps(KEY, clock)
     with sessions() as session, session.begin():
         summary = recompute_clocks(session, entered)
     assert summary["changed"] == 1  # the provisional mark went

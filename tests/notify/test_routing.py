@@ -18,6 +18,8 @@ from supervisor.notify.routing import (
     known_codes,
     load_routing,
 )
+from supervisor.policy.value import load_policy
+from supervisor.runtime import Supervisor
 from tests.conftest import RULES
 from tests.support import bj
 
@@ -133,13 +135,19 @@ def test_working_hours_follow_the_legal_calendar() -> None:
     assert hours.after_working_days(bj(2026, 2, 27, 10), 1) == bj(2026, 2, 28, 10)
 
 
-def test_a_faulty_edit_keeps_the_last_good_routing(tmp_path: Path) -> None:
+def test_a_faulty_edit_refuses_the_whole_policy(tmp_path: Path) -> None:
+    """Routing is part of the policy: a faulty routing file refuses the policy (its problem
+    named), and the routing in force stays what the last good policy said."""
     folder = _rules_with(tmp_path, (RULES / "notifications.yaml").read_text(encoding="utf-8"))
-    good = load_routing(folder)
+    sup = Supervisor.from_dir(folder, "python")
+    good = sup.policy.routing
     assert good is not None
     (folder / "notifications.yaml").write_text("routes:\n  - name: x\n    to: [nobody]\n")
-    assert load_routing(folder) is good  # judging goes on with what worked
+    with pytest.raises(ConfigError) as refused:
+        load_policy(folder, "python")
+    assert any("notifications.yaml:3:10:" in p for p in refused.value.problems)
     assert "notifications.yaml:3:10:" in check_routing(folder)[0]
+    assert sup.policy.routing is good  # nothing takes effect by being saved
 
 
 def test_rules_items_and_departments_named_by_routes_must_exist(tmp_path: Path) -> None:

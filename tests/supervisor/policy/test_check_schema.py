@@ -8,14 +8,14 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from api.cli_rules import rules
-from approval_core.catalogue.service import load_catalogue
-from supervisor.rulebook import load_rulebook
+from supervisor.policy.value import load_policy
 from tests.conftest import RULES
 from tests.supervisor.policy.support import RulesDir
 
 
 def test_check_passes_on_the_shipped_rules(runner: CliRunner) -> None:
-    ruleset = load_rulebook(RULES, load_catalogue(RULES))
+    policy = load_policy(RULES, "python")  # the version a reload of these files would get
+    ruleset = policy.ruleset
     result = runner.invoke(rules, ["check", str(RULES)])
     assert result.exit_code == 0, result.output
     ok, blank, title, *table = result.stdout.splitlines()

@@ -3,7 +3,9 @@ day by day, for a case driven through the real services."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,10 +14,12 @@ from api.cli_rules import rules
 from approval_core.context import CoreDeps
 from approval_core.db import transaction
 from supervisor.policy.explain import explain_case
+from supervisor.policy.value import load_policy
+from supervisor.policy.versions import activate, store_version
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from supervisor.sweep import sweep
-from tests.conftest import FrozenClock, People
+from tests.conftest import RULES, FrozenClock, People
 from tests.support import act, bj, submit
 
 ITEM = "LAWYER-PRACTICE"  # 30 working days, no extension; handle step 20
@@ -148,3 +152,37 @@ def test_explain_of_an_unknown_case_fails(
     bad = runner.invoke(rules, ["explain", "x", "--as-of", "yesterday"])
     assert bad.exit_code == 2
     assert "须为 ISO 时刻" in bad.output
+
+
+def test_a_past_verdict_is_reproduced_with_its_version(
+    runner: CliRunner,
+    sessions: sessionmaker[Session],
+    core: CoreDeps,
+    people: People,
+    clock: FrozenClock,
+    supervisor: Supervisor,
+    tmp_path: Path,
+) -> None:
+    """The warning was raised under the version then in force; a later version warns later.
+    `--version` explains with the one that made the verdict, the default with the one in force."""
+    case_id = _case(sessions, core, people, clock, supervisor)
+    rules_copy = tmp_path / "rules"
+    shutil.copytree(RULES, rules_copy)
+    path = rules_copy / "timeliness.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("warning_days: 3", "warning_days: 2", 1),
+        encoding="utf-8",
+    )
+    first, later = supervisor.policy, load_policy(rules_copy, "python")
+    with transaction(sessions) as session:
+        for policy in (first, later):
+            store_version(session, policy, "test", clock())
+            activate(session, policy.version, by="test", now=clock())
+    moment = "2026-04-09T12:00"  # 3 working days left
+    now = runner.invoke(rules, ["explain", case_id, "--as-of", moment])
+    then = runner.invoke(rules, ["explain", case_id, "--as-of", moment, "--version", first.version])
+    assert (now.exit_code, then.exit_code) == (0, 0), now.output + then.output
+    assert now.stdout.startswith(f"规则版本 {later.version}（生效中）")
+    assert then.stdout.startswith(f"规则版本 {first.version}（数据库中保存的版本）")
+    assert "✗ TIME-WARNING [warning]" in now.stdout
+    assert "✓ TIME-WARNING [warning]" in then.stdout

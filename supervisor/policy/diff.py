@@ -54,6 +54,7 @@ def _rule_view(rule: Any) -> dict[str, Any]:
         "response_days": rule.response_days,
         "auto_resolve": rule.auto_resolve,
         "cause_field": rule.cause_field,
+        **{f"params.{k}": v for k, v in rule.params.items()},  # e.g. the ladder's warning_days
     }
 
 
@@ -81,6 +82,7 @@ def diff_policies(old: Policy, new: Policy) -> dict[str, Any]:
         {r.name: r.model_dump(mode="json") for r in (new.routing.routes if new.routing else [])},
         _fields,
     )
+    routing = _fields(_routing_settings(old), _routing_settings(new))
     clock = _fields(
         old.catalogue.clock.model_dump(mode="json", exclude={"clock_stops"}),
         new.catalogue.clock.model_dump(mode="json", exclude={"clock_stops"}),
@@ -101,8 +103,17 @@ def diff_policies(old: Policy, new: Policy) -> dict[str, Any]:
         "clock_stops": stops,
         "rules": rules,
         "routes": routes,
+        "routing": routing,
         "calendar": calendar,
     }
+
+
+def _routing_settings(policy: Policy) -> dict[str, Any]:
+    """Everything of notifications.yaml but its routes (groups, digest, quiet/working hours)."""
+    if policy.routing is None:
+        return {}
+    settings: dict[str, Any] = policy.routing.model_dump(mode="json", exclude={"routes"})
+    return settings
 
 
 def text_diff(
@@ -154,4 +165,6 @@ def summary_lines(diff: Mapping[str, Any]) -> list[str]:
             )
     if diff["clock"]:
         lines.append(f"计时设置 / clock settings: {', '.join(diff['clock'])}")
+    if diff.get("routing"):
+        lines.append(f"通知设置 / notification settings: {', '.join(diff['routing'])}")
     return lines or ["无变化 / no change"]

@@ -19,6 +19,8 @@ from approval_core.context import CoreDeps
 from approval_core.errors import ConfigError
 from approval_core.settings import Settings
 from approval_core.system.models import SystemAlert
+from supervisor.policy.diff import diff_policies, summary_lines
+from supervisor.policy.value import load_policy
 from supervisor.runtime import Supervisor
 from tests.conftest import KEY, RULES, FrozenClock, People
 from tests.support import act, item_in, submit
@@ -146,3 +148,17 @@ def test_a_database_that_never_had_a_policy_refuses_to_start(
     with pytest.raises(ConfigError) as refused:
         build_state(_settings(db_url, rules_copy), now=clock)
     assert any(p.startswith(f"{rules_copy}/fees.yaml:") for p in refused.value.problems)
+
+
+def test_the_difference_names_notification_settings(rules_copy: Path) -> None:
+    before = load_policy(rules_copy, "python")
+    path = rules_copy / "notifications.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('at: "08:30"', 'at: "09:00"', 1),
+        encoding="utf-8",
+    )
+    changes = diff_policies(before, load_policy(rules_copy, "python"))
+    digest = changes["routing"]["digest"]
+    assert (digest["from"]["at"], digest["to"]["at"]) == ("08:30", "09:00")
+    assert changes["files"]["changed"] == ["notifications.yaml"]
+    assert "通知设置 / notification settings: digest" in summary_lines(changes)

@@ -27,6 +27,8 @@ def ensure_aware(moment: datetime) -> datetime:
 
 def legal_date(moment: datetime) -> date:
     """The Asia/Shanghai calendar date of a moment."""
+    if moment.tzinfo is LEGAL_TZ:  # already in legal time (clock and replay moments are)
+        return moment.date()
     return ensure_aware(moment).astimezone(LEGAL_TZ).date()
 
 

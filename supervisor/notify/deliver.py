@@ -55,16 +55,24 @@ class Deliverer:
         for out, delivery_id in self._claim(limit):
             channel = self.channels.get(out.channel)
             started = time.monotonic()
-            if channel is None:
-                result = Result(False, f"no channel {out.channel}")
-            else:
-                result = channel(out, self.timeouts.get(out.channel, 10.0), self.now())
+            result = self._send(channel, out)
             elapsed = int((time.monotonic() - started) * 1000)
             self._record(delivery_id, result, elapsed)
             if self.on_attempt is not None:
                 self.on_attempt(out.channel, result.ok)
             delivered += result.ok
         return delivered
+
+    def _send(self, channel: Channel | None, out: Outgoing) -> Result:
+        """One attempt. Any error (a malformed secret, a channel's bug) is this delivery's
+        failed attempt, recorded, retried and dead-lettered like a refusal: it never stops the
+        run or the deliveries queued behind it."""
+        if channel is None:
+            return Result(False, f"no channel {out.channel}")
+        try:
+            return channel(out, self.timeouts.get(out.channel, 10.0), self.now())
+        except Exception as exc:  # noqa: BLE001 (recorded on the delivery, see above)
+            return Result(False, f"error before or while sending: {type(exc).__name__}: {exc}")
 
     def _claim(self, limit: int) -> list[tuple[Outgoing, int]]:
         now = self.now()

@@ -3,6 +3,8 @@ of delivery. Services add and flush; the caller commits."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -30,6 +32,20 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
+def check_webhook_secret(secret: str) -> None:
+    """A Standard Webhooks secret: "whsec_" and the base64 of 24 to 64 random bytes."""
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if not secret.startswith("whsec_") or not 24 <= len(key) <= 64:
+        raise InvalidInput(
+            'a webhook secret is "whsec_" followed by the base64 of 24 to 64 random bytes',
+            detail_zh="webhook 密钥须为“whsec_”加 24 至 64 个随机字节的 base64 编码",
+            field="secret",
+        )
+
+
 def add_contact(
     session: Session,
     user_id: int,
@@ -51,6 +67,8 @@ def add_contact(
         raise InvalidInput("language is zh or en", detail_zh="语言须为 zh 或 en", field="language")
     if not address.strip():
         raise InvalidInput("an address is needed", detail_zh="地址不能为空", field="address")
+    if channel == "webhook" and secret is not None:
+        check_webhook_secret(secret)
     point = ContactPoint(
         user_id=user_id,
         channel=channel,

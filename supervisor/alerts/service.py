@@ -119,9 +119,31 @@ def scoped_alert(session: Session, actor: Actor, alert_id: int) -> Alert:
     return alert
 
 
+DEPARTMENT_STAFF = ("clerk", "handler", "reviewer", "head")
+
+
+def _responsible(actor: Actor, alert: Alert, what_zh: str, what_en: str) -> None:
+    """Reading (已阅) and answering (回告) a card are for the department responsible for it, or
+    the person it names; the supervision office and policy staff watch, they do not answer. An
+    alert of no department (a system-wide one) is answered by the supervision office."""
+    if alert.responsible_user_id is not None and actor.user_id == alert.responsible_user_id:
+        return
+    if alert.department_code is None:
+        if actor.role in ("supervisor", "admin"):
+            return
+    elif actor.role in DEPARTMENT_STAFF and actor.department == alert.department_code:
+        return
+    raise Forbidden(
+        f"only the responsible department may {what_en} this alert",
+        detail_zh=f"只有责任部门可以{what_zh}此告警",
+        field="alert_id",
+    )
+
+
 def acknowledge(session: Session, actor: Actor, alert_id: int, now: datetime) -> Alert:
     """已阅: the responsible side has read it."""
     alert = scoped_alert(session, actor, alert_id)
+    _responsible(actor, alert, "确认已阅", "acknowledge")
     if alert.status != "open":
         raise IllegalTransition(
             f"only an open alert can be acknowledged (it is {alert.status})",
@@ -137,6 +159,7 @@ def acknowledge(session: Session, actor: Actor, alert_id: int, now: datetime) ->
 def respond(session: Session, actor: Actor, alert_id: int, text: str, now: datetime) -> Alert:
     """回告: the unit's written response to a card."""
     alert = scoped_alert(session, actor, alert_id)
+    _responsible(actor, alert, "回告", "respond to")
     if not text.strip():
         raise InvalidInput("a response needs text", detail_zh="回告内容不能为空", field="response")
     if alert.status not in ("open", "acknowledged"):
@@ -164,6 +187,12 @@ def remove(session: Session, actor: Actor, alert_id: int, reason: str, now: date
     alert = get_alert(session, alert_id)
     if not reason.strip():
         raise InvalidInput("removal needs a reason", detail_zh="摘牌必须说明理由", field="reason")
+    if alert.responded_by is not None and alert.responded_by == actor.user_id:
+        raise Forbidden(
+            "who responded to a card may not also remove it",
+            detail_zh="回告人不得自行摘牌",
+            field="alert_id",
+        )
     if alert.status not in ACTIVE:
         raise IllegalTransition(
             f"cannot remove an alert that is {alert.status}",

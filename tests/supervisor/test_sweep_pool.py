@@ -262,7 +262,7 @@ def test_a_change_while_judging_is_judged_again_under_the_lock(
                     select(Alert).where(Alert.case_id == twin.cases[0], Alert.status == "open")
                 ).first()
                 assert anomaly is not None
-                alerts.acknowledge(session, twin.people["supervisor"], anomaly.id, as_of)
+                alerts.acknowledge(session, handler, anomaly.id, as_of)
 
         return run
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.deps import CurrentActor, Service, unit_of_work
+from api.deps import CurrentActor, Service, aware, unit_of_work
 from approval_core.context import Actor
 from supervisor.alerts import service as alerts
 from supervisor.alerts.models import Alert, AlertEvent
@@ -83,9 +83,9 @@ def list_alerts(
     for column, value in filters.items():
         if value is not None:
             stmt = stmt.where(column == value)
-    if since is not None:
+    if aware(since, "since") is not None:
         stmt = stmt.where(Alert.opened_at >= since)
-    if until is not None:
+    if aware(until, "until") is not None:
         stmt = stmt.where(Alert.opened_at < until)
     with unit_of_work(service) as session:
         return [alert_view(a) for a in session.scalars(stmt)]

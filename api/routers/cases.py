@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import CurrentActor, Service, unit_of_work
+from api.deps import CurrentActor, Service, aware, unit_of_work
 from approval_core.cases import queries
 from approval_core.cases import service as cases
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
-from approval_core.errors import IllegalTransition, InvalidInput
+from approval_core.errors import IllegalTransition
 from approval_core.records.service import records_of
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -58,23 +58,13 @@ def list_cases(
         return {"total": total, "items": [queries.case_summary(c) for c in rows]}
 
 
-def _aware(as_of: datetime | None) -> datetime | None:
-    if as_of is not None and as_of.tzinfo is None:
-        raise InvalidInput(
-            "as_of must include a time zone offset, e.g. 2026-03-02T09:00:00+08:00",
-            detail_zh="as_of 必须带时区",
-            field="as_of",
-        )
-    return as_of
-
-
 @router.get("/{case_id}")
 def get_case(
     case_id: str, actor: CurrentActor, service: Service, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """The case and its legal clock as of `as_of` (default now), recomputed from records."""
     with unit_of_work(service) as session:
-        return queries.view_case(session, service.core, actor, case_id, _aware(as_of))
+        return queries.view_case(session, service.core, actor, case_id, aware(as_of, "as_of"))
 
 
 @router.post("/{case_id}/actions")

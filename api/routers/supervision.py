@@ -7,9 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import CurrentActor, Service, require_role
+from api.deps import CurrentActor, Service, aware, require_role
 from api.routers.policy import ReloadBody, reload_as
-from approval_core.errors import InvalidInput
 from supervisor.sweep import sweep
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
@@ -21,11 +20,7 @@ def run_sweep(
 ) -> dict[str, Any]:
     """Judge every case whose next look has come by `as_of` (default now)."""
     require_role(actor, "admin")
-    if as_of is not None and as_of.tzinfo is None:
-        raise InvalidInput(
-            "as_of must carry a time zone offset", detail_zh="as_of 必须带时区", field="as_of"
-        )
-    moment = as_of or service.core.now()
+    moment = aware(as_of, "as_of") or service.core.now()
     result = sweep(
         service.sessions, service.core, service.supervisor, moment, pool=service.sweep_pool
     )

@@ -1,6 +1,6 @@
 """`sunlight rules`: check, publish the schema of, test, explain and reload the supervision rules.
 
-For policy staff (DOMAIN.md section 1): every message Chinese first, English after; problems
+For policy staff (docs/DOMAIN.md section 1): every message Chinese first, English after; problems
 go to stderr as file:line:column, results to stdout. Exit status 0 means all is well, 1 means a
 problem was found (a faulty file, a failing test, missing coverage, a refused reload).
 """

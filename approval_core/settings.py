@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Legal dates are always Asia/Shanghai dates (DOMAIN.md section 3), whatever the server's zone.
+# Legal dates are always Asia/Shanghai dates (docs/DOMAIN.md section 3), whatever the server's zone.
 LEGAL_TIME_ZONE = "Asia/Shanghai"
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
 The only module that imports durable; `supervisor/durable_compile.py` turns rule sets into
 durable JSON and facts into messages, and models durable's limits. Safe pattern of
-RULES_ENGINE.md: one Host per process, rule sets given as data under versioned names, a fixed
+docs/RULES_ENGINE.md: one Host per process, rule sets given as data under versioned names, a fixed
 session id per engine, and per snapshot `assert_fact` (unique `snapshot_id`, tag
 `t: "snapshot"`), the actions that ran, `retract_fact`. A catch-all rule makes every snapshot run
 an action, which also proves durable saw it. The Host's timer threads ran actions on another

@@ -13,7 +13,7 @@ from typing import Any
 
 from approval_core.catalogue.service import Catalogue
 
-# Public-disclosure elements each item must publish (事前监察, DOMAIN.md section 4).
+# Public-disclosure elements each item must publish (事前监察, docs/DOMAIN.md section 4).
 DISCLOSURE_FIELDS = (
     "legal_basis",
     "materials",

@@ -1,4 +1,4 @@
-"""The working-day calendar (DOMAIN.md section 3): which dates are working days, and counting them.
+"""The working-day calendar (docs/DOMAIN.md §3): which dates are working days, and counting them.
 
 Sources, most specific first:
 

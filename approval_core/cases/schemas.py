@@ -59,7 +59,7 @@ class SubmitCommand(BaseModel):
 
 
 class ActionCommand(BaseModel):
-    """One action on a case (ARCHITECTURE.md "API shape")."""
+    """One action on a case (README "A short tour of the API")."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -86,7 +86,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("register", ("submitted",), "registered", ("clerk", "admin")),
     Transition("accept", ("registered",), "accepted", ("clerk", "head", "admin")),
     # Reason and legal basis are expected, but their absence is an anomaly the supervisor
-    # reports (DOMAIN.md section 4), so the workflow records it rather than refusing it.
+    # reports (docs/DOMAIN.md section 4), so the workflow records it rather than refusing it.
     Transition("reject", ("registered",), "rejected", ("clerk", "head", "admin")),
     Transition(
         "request_supplement",

@@ -60,7 +60,7 @@ Phone = Annotated[
 WorkingDays = Annotated[int, Field(gt=0)]  # a limit: at least one working day
 OptionalDays = Annotated[int, Field(ge=0)]  # 0 allowed: no window / no extension
 
-# Steps every case passes through, in this order (DOMAIN.md glossary); others may be added.
+# Steps every case passes through, in this order (docs/DOMAIN.md glossary); others may be added.
 REQUIRED_STEPS: tuple[str, ...] = ("accept", "handle", "review", "conclude")
 
 

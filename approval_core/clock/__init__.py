@@ -1,1 +1,1 @@
-"""The legal clock (DOMAIN.md section 3): a pure function of a case's events and an as-of moment."""
+"""The legal clock (docs/DOMAIN.md §3): a pure function of a case's events and an as-of moment."""

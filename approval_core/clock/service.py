@@ -1,4 +1,4 @@
-"""The legal clock (DOMAIN.md section 3): figures of a case as of any moment, from its events.
+"""The legal clock (docs/DOMAIN.md section 3): figures of a case as of any moment, from its events.
 
 `compute_clock` is pure: the same events, policy, calendar and as-of moment always give the same
 result, and events after the as-of moment are ignored, so the clock of any past moment can be

@@ -1,6 +1,6 @@
 """The legal clock day by day: which dates counted toward the limit, which a stop excluded, why.
 
-Follows the counting rule of DOMAIN.md section 3 as `approval_core.clock` applies it: the start
+Follows the counting rule of docs/DOMAIN.md section 3 as `approval_core.clock` applies it: the start
 day never counts; a working day counts if the clock ran at its 00:00, so a stop from S to R
 excludes the working days in (S, R]; a stop whose type does not stop the clock (by
 rules/timeliness.yaml) excludes nothing. Days after the as-of date are the projection the due

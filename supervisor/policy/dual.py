@@ -1,7 +1,7 @@
 """Both evaluators on every fact, with what each said kept, and rule coverage over those facts.
 
-Rule tests run every fact through durable-rules and the plain-Python evaluator (RULES_ENGINE.md:
-"every rule test runs through both and must agree"). Unlike `Supervisor(mode="dual")`, which
+Rule tests run every fact through durable-rules and the plain-Python evaluator (every rule
+test runs through both and they must agree: docs/RULES_ENGINE.md). Unlike the "dual" mode, which
 raises on a disagreement (and the fact processor would then retry the fact quietly), this keeps
 going and records each verdict, so that the test that caused a disagreement fails with it.
 """

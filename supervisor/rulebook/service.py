@@ -34,7 +34,7 @@ from supervisor.rulebook.schemas import (
 )
 
 # durable-rules answers error 303 at 512 rules in one ruleset and hangs from 513 on
-# (RULES_ENGINE.md); the cap keeps well below and is checked before anything is compiled.
+# (docs/RULES_ENGINE.md); the cap keeps well below and is checked before anything is compiled.
 MAX_RULES = 400
 
 

@@ -1,5 +1,5 @@
 """Who is told about each rule (supervisor/notify/audience.py): the shipped rules reach the
-people DOMAIN.md and issue 10 name, and a rule that reaches nobody is a warning."""
+people docs/DOMAIN.md and issue 10 name, and a rule that reaches nobody is a warning."""
 
 from __future__ import annotations
 

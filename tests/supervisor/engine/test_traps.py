@@ -1,4 +1,4 @@
-"""The durable-rules traps of RULES_ENGINE.md (and those found writing the adapter) are harmless."""
+"""The durable-rules traps of docs/RULES_ENGINE.md are harmless."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The shipped rule files load, cover DOMAIN.md section 4, and say what the law and ladder say."""
+"""The shipped rule files load, cover docs/DOMAIN.md §4, and say what the law and ladder say."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ FEES = ["FEE-FREE-ITEM-CHARGED", "FEE-ABOVE-STANDARD", "FEE-NOT-IN-CATALOGUE"]
 # 事后监察 (issue 6): complaints and ratings, at the end of procedure.yaml.
 POST = ["POST-COMPLAINT-RECEIVED", "POST-COMPLAINT-OVERDUE", "POST-RATING-NEGATIVE"]
 
-# DOMAIN.md section 4, row by row and anomaly by anomaly, and the rule that covers it.
+# docs/DOMAIN.md section 4, row by row and anomaly by anomaly, and the rule that covers it.
 DOMAIN_SECTION_4 = {
     "warning: remaining ≤ 3 working days": "TIME-WARNING",
     "warning: a step over its step limit": "TIME-STEP-OVER",

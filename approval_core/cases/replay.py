@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from approval_core.cases.workflow import CaseState, step_of, transition
 from approval_core.clock.schemas import ClockEvent
@@ -39,6 +40,18 @@ class Replayed:
     last_event_at: datetime | None = None
     events: list[ClockEvent] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
+
+    def row_fields(self) -> dict[str, Any]:
+        """The case row's columns the records determine (for views of a case as of a moment)."""
+        return {
+            "state": self.state.state,
+            "step": self.step,
+            "stop_type": self.state.stop_type,
+            "assignee_id": self.assignee_id,
+            "handler_id": self.handler_id,
+            "reviewer_id": self.reviewer_id,
+            "decision": self.decision,
+        }
 
 
 def replay(records: Sequence[CaseRecord], as_of: datetime | None = None) -> Replayed:

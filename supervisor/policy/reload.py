@@ -24,7 +24,13 @@ from approval_core.system.service import raise_alert, recompute_clocks, resolve_
 from supervisor.engine import EngineError
 from supervisor.policy.diff import diff_policies, summary_lines
 from supervisor.policy.value import Policy, build_policy, read_files, write_files
-from supervisor.policy.versions import activate, in_force_version, load_version, store_version
+from supervisor.policy.versions import (
+    activate,
+    in_force_version,
+    is_stored,
+    load_version,
+    store_version,
+)
 from supervisor.runtime import Supervisor
 from supervisor.sweep import reschedule_open_cases
 from supervisor.verdicts import Mode
@@ -212,7 +218,7 @@ def start_policy(
         problems = list(exc.problems) if isinstance(exc, ConfigError) else [str(exc)]
     with sessions() as session:
         current = in_force_version(session)
-        known = proposed is not None and _stored(session, proposed.version)
+        known = proposed is not None and is_stored(session, proposed.version)
     if proposed is not None and not known and current is not None:
         failures = rule_test_failures(proposed)
         if failures:
@@ -234,12 +240,6 @@ def start_policy(
     report = ReloadReport(ok=False, version=current, previous=current, problems=problems)
     _refused(sessions, sup, report, now)
     return sup, StartReport(current, "database", problems)
-
-
-def _stored(session: Session, version: str) -> bool:
-    from supervisor.policy.models import PolicyVersion
-
-    return session.get(PolicyVersion, version) is not None
 
 
 def follow_database(sessions: sessionmaker[Session], sup: Supervisor, now: datetime) -> str | None:

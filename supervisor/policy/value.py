@@ -165,26 +165,30 @@ def build_policy(
 def _load_parts(
     folder: Path, origin: str
 ) -> tuple[Catalogue, WorkCalendar, RuleSet, NotificationRules | None]:
-    problems: list[str] = list(check_rulebook(folder))
+    problems: list[str] = list(check_rulebook(folder))  # the catalogue's problems included
+    catalogue = ruleset = calendar = None
+    if not problems:
+        catalogue = load_catalogue(folder)
+        ruleset = load_rulebook(folder, catalogue)
     try:
         calendar = load_calendar(folder)
     except ConfigError as exc:
         problems += exc.problems
     routing = None
     if (folder / ROUTING_FILE).exists():
-        problems += check_routing(folder, _known(folder))
+        known = {}  # the codes routes may name (left open while the rules are faulty)
+        if catalogue is not None and ruleset is not None:
+            known = {
+                "rules": [rule.id for rule in ruleset.rules],
+                "items": list(catalogue.items),
+                "departments": list(catalogue.departments),
+            }
+        problems += check_routing(folder, known)
         if not problems:
             routing = validate(load_yaml(folder / ROUTING_FILE), NotificationRules)
-    if problems:
+    if problems or catalogue is None or ruleset is None or calendar is None:
         raise ConfigError(_relative(sort_messages(problems), folder, origin))
-    catalogue = load_catalogue(folder)
-    return catalogue, calendar, load_rulebook(folder, catalogue), routing
-
-
-def _known(folder: Path) -> dict[str, list[str]]:
-    from supervisor.notify.routing import known_codes
-
-    return known_codes(folder)
+    return catalogue, calendar, ruleset, routing
 
 
 def _relative(messages: list[str], folder: Path, origin: str) -> list[str]:

@@ -28,11 +28,15 @@ def policy_summary(policy: Policy) -> dict[str, Any]:
     }
 
 
+def is_stored(session: Session, version: str) -> bool:
+    return session.get(PolicyVersion, version) is not None
+
+
 def store_version(
     session: Session, policy: Policy, by: str, now: datetime, tests_passed: bool = True
 ) -> bool:
     """Keep `policy` and its files (once per version); True when it was new."""
-    if session.get(PolicyVersion, policy.version) is not None:
+    if is_stored(session, policy.version):
         return False
     session.add(
         PolicyVersion(

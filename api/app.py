@@ -62,7 +62,9 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.judge.start()  # facts are judged off the request path, moments after commit
         yield
+        service.judge.stop()
         # uvicorn ends the process with the signal that stopped it once this has run: the
         # sweep's worker processes are stopped here, not left to notice their parent is gone.
         if service.sweep_pool is not None:

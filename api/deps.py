@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
@@ -19,11 +18,9 @@ from approval_core.errors import Forbidden, InvalidInput
 from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
 from approval_core.users.service import user_by_token
-from supervisor.processing import process_pending
+from supervisor.judge_loop import JudgeLoop
 from supervisor.runtime import Supervisor
 from supervisor.sweep_pool import SweepPool
-
-log = logging.getLogger("sunlight.api")
 
 
 @dataclass
@@ -43,16 +40,10 @@ class ServiceState:
         (a reload in between gives the next request the new policy, never a mix)."""
         return self.supervisor.deps(self.settings.secret_key, self.now)
 
-    def judge_new_facts(self) -> None:
-        """Right after a commit: judge the facts it wrote (the poller catches any left over).
+    judge: JudgeLoop = field(init=False)  # judges facts off the request path
 
-        The action is committed already: whatever happens here never changes the answer to
-        the request (a failure is logged; the fact stays for the poller, counted)."""
-        try:
-            with self.sessions() as session, session.begin():
-                process_pending(session, self.core, self.supervisor)
-        except Exception:  # noqa: BLE001 (the committed action's answer must stand)
-            log.exception("judging after commit failed; the poller will retry")
+    def __post_init__(self) -> None:
+        self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
 
 
 def state(request: Request) -> ServiceState:

@@ -3,6 +3,7 @@
 from approval_core.aftercare.models import Complaint, Rating, Remedy
 from approval_core.cases.models import Case
 from approval_core.db import Base
+from approval_core.idempotency.models import RememberedAnswer
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
 from approval_core.system.models import SystemAlert
@@ -15,6 +16,7 @@ __all__ = [
     "Complaint",
     "Fact",
     "Rating",
+    "RememberedAnswer",
     "Remedy",
     "SystemAlert",
     "User",

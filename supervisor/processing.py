@@ -8,13 +8,14 @@ changes nothing (alerts are unique per cause).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from approval_core.bulk import execute_many
 from approval_core.cases.models import Case
 from approval_core.cases.snapshot import stored_clock
 from approval_core.clock.schemas import ClockResult
@@ -30,6 +31,10 @@ from supervisor.timing import next_due_at
 
 log = logging.getLogger("sunlight.supervisor")
 MAX_ATTEMPTS = 5
+_CASES = Table("cases", Case.metadata)
+_SET_DUE = (
+    update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(next_due_at=bindparam("b_due"))
+)
 
 
 def judge_case(
@@ -66,60 +71,121 @@ def judge_items(session: Session, deps: CoreDeps, sup: Supervisor, now: datetime
     return matched
 
 
+def _pending() -> Any:
+    return (Fact.processed_at.is_(None), Fact.attempts < MAX_ATTEMPTS)
+
+
 def _claim(session: Session, limit: int) -> list[Fact]:
-    stmt = (
-        select(Fact)
-        .where(Fact.processed_at.is_(None), Fact.attempts < MAX_ATTEMPTS)
-        .order_by(Fact.id)
-        .limit(limit)
+    """The oldest unjudged facts this transaction may judge, in order.
+
+    On PostgreSQL several judges run at once (each API process's judge loop, the workers'
+    pollers) beside the sweep: facts are claimed with `SKIP LOCKED`, and a case's facts are
+    judged by one of them at a time and in order (see `_owned`). SQLite has one writer at a
+    time: the transaction's write lock is the claim."""
+    stmt = select(Fact).where(*_pending()).order_by(Fact.id).limit(limit)
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.scalars(stmt))
+    return _owned(session, list(session.scalars(stmt.with_for_update(skip_locked=True))))
+
+
+def _owned(session: Session, facts: list[Fact]) -> list[Fact]:
+    """The facts of the cases whose row this transaction could lock (the sweep and the other
+    judges lock the same rows, so nobody else writes these cases' alerts meanwhile), and only
+    when no earlier fact of the case is pending in someone else's claim (a case's facts are
+    judged in order). The rest are left for the next round."""
+    first: dict[str, int] = {}
+    for fact in facts:
+        if fact.case_id is not None:
+            first.setdefault(fact.case_id, fact.id)
+    if not first:
+        return facts
+    ids = sorted(first)  # one lock order for everybody
+    locked = set(
+        session.scalars(
+            select(Case.id)
+            .where(Case.id.in_(ids))
+            .order_by(Case.id)
+            .with_for_update(skip_locked=True)
+        )
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.scalars(stmt))
+    missing = set(ids) - locked - set(session.scalars(select(Case.id).where(Case.id.in_(ids))))
+    earliest = dict(
+        session.execute(
+            select(Fact.case_id, func.min(Fact.id))
+            .where(Fact.case_id.in_(sorted(locked)), *_pending())
+            .group_by(Fact.case_id)
+        ).all()
+    )
+    ours = {c for c in locked if earliest.get(c, first[c]) >= first[c]} | missing
+    return [f for f in facts if f.case_id is None or f.case_id in ours]
 
 
-def _judge_fact(
-    session: Session, deps: CoreDeps, sup: Supervisor, fact: Fact, now: datetime
+def _judge_batch(
+    session: Session, deps: CoreDeps, sup: Supervisor, facts: Sequence[Fact], now: datetime
 ) -> None:
-    payload = fact.payload
-    if fact.case_id is None or "case" not in payload:
-        return  # facts of other kinds are for other consumers
-    case = session.get(Case, fact.case_id)
-    if case is None:
-        return
-    judge = Judge.for_cases(session, sup, now, [case.id], sup.policy_for(deps))
-    # The snapshot's clock is as of the event; the next look is scheduled from now on.
-    clock = stored_clock(deps, case, max(now, case.last_event_at))
-    _, due = judge_case(judge, deps, case, payload, clock, fact.id)
-    event_at = datetime.fromisoformat(str(payload.get("event", {}).get("at", now.isoformat())))
-    if legal_date(event_at) < legal_date(now):
-        # An event from an earlier day (imported history, or a fact judged late): the case
-        # as it stands today may already be past thresholds the event did not see.
-        due = now
-    case.next_due_at = due
+    """Judge the facts in order with one Judge: the alerts of all their cases are loaded at
+    once and written together; each case's next look is the one its last fact gives."""
+    wanted = sorted({f.case_id for f in facts if f.case_id is not None and "case" in f.payload})
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(wanted)))}
+    judge = Judge.for_cases(session, sup, now, list(cases), sup.policy_for(deps))
+    clocks: dict[str, ClockResult] = {}
+    due: dict[str, datetime | None] = {}
+    for fact in facts:
+        case = cases.get(fact.case_id) if fact.case_id is not None else None
+        if case is None or "case" not in fact.payload:
+            continue  # facts of other kinds are for other consumers
+        clock = clocks.get(case.id)
+        if clock is None:
+            # The snapshot's clock is as of the event; the next look is scheduled from now on.
+            clock = clocks[case.id] = stored_clock(deps, case, max(now, case.last_event_at))
+        _, due[case.id] = judge_case(judge, deps, case, fact.payload, clock, fact.id)
+        event = fact.payload.get("event", {})
+        if legal_date(datetime.fromisoformat(str(event.get("at", now.isoformat())))) < (
+            legal_date(now)
+        ):
+            # An event from an earlier day (imported history, or a fact judged late): the
+            # case as it stands today may already be past thresholds the event did not see.
+            due[case.id] = now
     judge.finish()
+    if due:
+        # A Core UPDATE: the next look is the supervisor's, not a change of the case, so it
+        # must not bump the case's version (a handler acting meanwhile would get a 409).
+        execute_many(session, _SET_DUE, [{"b_id": k, "b_due": v} for k, v in due.items()])
+    session.execute(
+        update(Fact).where(Fact.id.in_([f.id for f in facts])).values(processed_at=now),
+        execution_options={"synchronize_session": False},
+    )
 
 
-def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 500) -> int:
+def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 200) -> int:
     """Judge up to `limit` unprocessed facts in order; returns how many were done.
 
-    Each fact is judged in its own savepoint: a fact that fails for any reason (the engine,
-    an item no longer in the catalogue, a bug) rolls back only its own work, is counted
-    (`attempts`), logged and reported to the administrators, and the next facts are judged
-    all the same. After MAX_ATTEMPTS a fact is parked: it is never claimed again (so it
-    cannot hold up later facts) and stays on record with a system alert naming it.
+    The batch is judged at once in a savepoint. When that fails, its facts are judged one by
+    one, each in its own savepoint: a fact that fails for any reason (the engine, an item no
+    longer in the catalogue, a bug) rolls back only its own work, is counted (`attempts`),
+    logged and reported to the administrators, and the next facts are judged all the same.
+    After MAX_ATTEMPTS a fact is parked: it is never claimed again (so it cannot hold up later
+    facts) and stays on record with a system alert naming it.
     """
     now = deps.now()
+    facts = _claim(session, limit)
+    if not facts:
+        return 0
     done = failed = 0
-    for fact in _claim(session, limit):
-        try:
-            with session.begin_nested():
-                _judge_fact(session, deps, sup, fact, now)
-                fact.processed_at = now
-            done += 1
-        except Exception as exc:  # noqa: BLE001 (any failure is counted, reported, retried)
-            failed += 1
-            _failed(session, fact, exc, now)
+    try:
+        with session.begin_nested():
+            _judge_batch(session, deps, sup, facts, now)
+        done = len(facts)
+    except Exception:  # noqa: BLE001 (judged again one by one, which names the culprit)
+        log.warning("a batch of %s facts failed; judging them one by one", len(facts))
+        for fact in facts:
+            try:
+                with session.begin_nested():
+                    _judge_batch(session, deps, sup, [fact], now)
+                done += 1
+            except Exception as exc:  # noqa: BLE001 (any failure is counted, reported, retried)
+                failed += 1
+                _failed(session, fact, exc, now)
     if done and not failed:
         resolve_alert(session, "engine-error", now)
     session.flush()

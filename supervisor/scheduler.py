@@ -119,6 +119,7 @@ class Jobs:
         now = deps.now()
         if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
             return None
+        self.poll_facts()  # the sweep sees every action committed before it
         self.last_sweep = sweep(self.sessions, deps, self.supervisor, now, pool=self.pool)
         with self.sessions() as session, session.begin():
             # complaints not accepted within their 5 working days (事后监察)

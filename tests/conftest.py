@@ -31,6 +31,22 @@ RULES = REPO / "rules"
 KEY = "test-secret-key"
 
 
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figures() -> list[str]:
+    """Lines a test reports (counts of what it checked), shown at the end of the run."""
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.write_sep("=", "figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
 @dataclass
 class FrozenClock:
     """The one `now()` of a test; move it explicitly."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,3 +82,10 @@ def counts(sessions: sessionmaker[Session], case_id: str) -> tuple[int, int, int
         case = session.get(Case, case_id)
         assert case is not None
         return records or 0, facts or 0, case.version, case.state
+
+
+def settle(client: TestClient) -> None:
+    """Wait on the judge until every fact committed so far is judged: requests only commit
+    their facts (see supervisor/judge_loop.py), so a test that needs the alerts "now" asks."""
+    service = client.app.state.service  # type: ignore[attr-defined]
+    service.judge.settle()

@@ -5,34 +5,57 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
+from sqlalchemy.orm import Session
 
 from api.deps import CurrentActor, Service, aware, unit_of_work
 from approval_core.cases import queries
 from approval_core.cases import service as cases
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.errors import IllegalTransition
+from approval_core.idempotency.service import MAX_KEY, Answer, once
 from approval_core.records.service import records_of
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=MAX_KEY,
+        description="Retry safely: a repeated request with the same key gets the first answer",
+    ),
+]
 
 
 @router.post("", status_code=201)
 def submit_case(
-    body: SubmitCommand, actor: CurrentActor, service: Service, response: Response
+    body: SubmitCommand,
+    actor: CurrentActor,
+    service: Service,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """申报. The query code is shown only here; the applicant needs it for the public query."""
-    with unit_of_work(service) as session:
+
+    def work(session: Session) -> Answer:
         case, code = cases.submit(session, service.core, actor, body)
-        result = {
-            "id": case.id,
-            "tracking_no": case.tracking_no,
-            "query_code": code,
-            "state": case.state,
-        }
-    service.judge_new_facts()
-    response.headers["Location"] = f"/api/v1/cases/{result['id']}"
-    return result
+        answer = {"id": case.id, "tracking_no": case.tracking_no, "query_code": code}
+        return Answer(201, {**answer, "state": case.state})
+
+    answer = once(
+        service.sessions,
+        actor.user_id,
+        idempotency_key,
+        "POST /api/v1/cases",
+        body.model_dump(mode="json"),
+        service.core.now(),
+        work,
+    )
+    service.judge.wake()  # judged moments later, off this request
+    response.headers["Location"] = f"/api/v1/cases/{answer.body['id']}"
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return answer.body
 
 
 @router.get("")
@@ -69,20 +92,41 @@ def get_case(
 
 @router.post("/{case_id}/actions")
 def act_on_case(
-    case_id: str, body: ActionCommand, actor: CurrentActor, service: Service
+    case_id: str,
+    body: ActionCommand,
+    actor: CurrentActor,
+    service: Service,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
+    """One action on a case; the answer is the case as the action left it (built in the
+    action's own transaction). Send an Idempotency-Key to retry safely."""
+    core = service.core
+
+    def work(session: Session) -> Answer:
+        cases.act(session, core, actor, case_id, body)
+        return Answer(200, queries.view_case(session, core, actor, case_id, None))
+
     try:
-        with unit_of_work(service) as session:
-            cases.act(session, service.core, actor, case_id, body)
+        answer = once(
+            service.sessions,
+            actor.user_id,
+            idempotency_key,
+            f"POST /api/v1/cases/{case_id}/actions",
+            body.model_dump(mode="json"),
+            core.now(),
+            work,
+        )
     except IllegalTransition:
         with unit_of_work(service) as session:
-            noted = cases.note_refused_change(session, service.core, actor, case_id, body)
+            noted = cases.note_refused_change(session, core, actor, case_id, body)
         if noted:
-            service.judge_new_facts()
+            service.judge.wake()
         raise
-    service.judge_new_facts()
-    with unit_of_work(service) as session:
-        return queries.view_case(session, service.core, actor, case_id, None)
+    service.judge.wake()  # judged moments later, off this request
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return answer.body
 
 
 @router.get("/{case_id}/records")

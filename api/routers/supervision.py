@@ -21,6 +21,7 @@ def run_sweep(
     """Judge every case whose next look has come by `as_of` (default now)."""
     require_role(actor, "admin")
     moment = aware(as_of, "as_of") or service.core.now()
+    service.judge.settle()  # the sweep sees every action committed before it
     result = sweep(
         service.sessions, service.core, service.supervisor, moment, pool=service.sweep_pool
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from approval_core.db import Base
@@ -13,7 +13,16 @@ from approval_core.db import Base
 
 class Fact(Base):
     __tablename__ = "facts"
-    __table_args__ = (Index("ix_facts_pending", "processed_at", "id"),)
+    # Only the unjudged facts are indexed for the judges' claim: the index stays small however
+    # many facts have been judged (a full index on processed_at grew with them).
+    __table_args__ = (
+        Index(
+            "ix_facts_unprocessed",
+            "id",
+            sqlite_where=text("processed_at IS NULL"),
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))

@@ -20,7 +20,7 @@ from supervisor.metrics.process import CHANNELS
 from supervisor.runtime import Supervisor
 from tests.conftest import RULES, FrozenClock, People
 from tests.metrics.support import free_port, scrape, series, value
-from tests.support import mandatory_materials
+from tests.support import mandatory_materials, settle
 
 ITEM = "LAWYER-PRACTICE"
 
@@ -41,6 +41,7 @@ def _incomplete_case(client: TestClient, people: People, own: ServiceState) -> s
             headers=people.auth("clerk"),
         )
         assert response.status_code == 200, response.text
+    settle(client)
     return case_id
 
 

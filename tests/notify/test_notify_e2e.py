@@ -17,7 +17,7 @@ from supervisor.notify.timers import run_timers, send_digests
 from supervisor.policy.value import policy_of
 from tests.conftest import FrozenClock, People
 from tests.notify.peers import WEBHOOK_SECRET, Mailbox, Receiver
-from tests.support import bj, mandatory_materials
+from tests.support import bj, mandatory_materials, settle
 
 ITEM = "LAWYER-PRACTICE"  # 30 working days
 
@@ -25,6 +25,7 @@ ITEM = "LAWYER-PRACTICE"  # 30 working days
 def _post(client: TestClient, people: People, who: str, url: str, **body: Any) -> Any:
     response = client.post(url, json=body, headers=people.auth(who))
     assert response.status_code in (200, 201), response.text
+    settle(client)  # the alerts as the judge leaves them moments after the commit
     return response.json()
 
 

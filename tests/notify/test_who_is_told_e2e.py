@@ -15,7 +15,7 @@ from supervisor.runtime import Supervisor
 from supervisor.scheduler import Jobs
 from tests.conftest import FrozenClock, People
 from tests.notify.peers import Mailbox
-from tests.support import bj, mandatory_materials
+from tests.support import bj, mandatory_materials, settle
 
 ITEM = "LAWYER-PRACTICE"  # free of charge; 30 working days, handle step 20
 
@@ -23,6 +23,7 @@ ITEM = "LAWYER-PRACTICE"  # free of charge; 30 working days, handle step 20
 def _post(client: TestClient, people: People, who: str, url: str, **body: Any) -> Any:
     response = client.post(url, json=body, headers=people.auth(who))
     assert response.status_code in (200, 201), response.text
+    settle(client)  # the alerts as the judge leaves them moments after the commit
     return response.json()
 
 

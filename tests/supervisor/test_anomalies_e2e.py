@@ -15,7 +15,7 @@ from approval_core.context import CoreDeps
 from supervisor.alerts.models import Alert
 from supervisor.processing import judge_items
 from tests.conftest import FrozenClock, People
-from tests.support import bj, mandatory_materials
+from tests.support import bj, mandatory_materials, settle
 
 ITEM = "LAWYER-PRACTICE"
 
@@ -50,6 +50,7 @@ class Case:
             headers=self.people.auth(who),
         )
         assert response.status_code == status, response.text
+        settle(self.client)  # the alerts as the judge leaves them moments after the commit
 
     def to_handling(self) -> Case:
         self.do("clerk", "register")
@@ -209,6 +210,7 @@ def _imported_case(client: TestClient, people: People, core: CoreDeps, clock: Fr
             headers=people.auth("clerk"),
         )
         assert response.status_code == 200
+    settle(client)
     return str(case_id)
 
 

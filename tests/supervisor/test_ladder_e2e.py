@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from tests.conftest import FrozenClock, People
-from tests.support import bj, mandatory_materials
+from tests.support import bj, mandatory_materials, settle
 
 ITEM = "LAWYER-PRACTICE"  # 30 working days; handle step 20
 
@@ -21,6 +21,7 @@ def _post(
 ) -> Any:
     response = client.post(url, json=body, params=params, headers=people.auth(who))
     assert response.status_code in (200, 201), response.text
+    settle(client)  # the alerts as the judge leaves them moments after the commit
     return response.json()
 
 

@@ -17,7 +17,7 @@ from approval_core.system.models import SystemAlert
 from supervisor.processing import MAX_ATTEMPTS, process_pending
 from supervisor.runtime import Supervisor
 from tests.conftest import People
-from tests.support import item_in, submit
+from tests.support import item_in, settle, submit
 
 
 def _poison(sessions: sessionmaker[Session], case_id: str) -> int:
@@ -74,6 +74,7 @@ def test_judging_after_commit_never_changes_the_answer(
     )
     assert response.status_code == 200, response.text
     assert response.json()["state"] == "registered"
+    settle(client)  # the judge fails on its own time, not the request's
     with sessions() as session:
         pending = session.scalars(select(Fact).where(Fact.processed_at.is_(None))).all()
     assert {f.attempts for f in pending} == {1}  # counted, left for the poller

@@ -16,7 +16,7 @@ from approval_core.context import CoreDeps
 from supervisor.policy.versions import history
 from supervisor.runtime import Supervisor
 from tests.conftest import RULES, FrozenClock, People
-from tests.support import bj, mandatory_materials
+from tests.support import bj, mandatory_materials, settle
 
 ITEM = "LAWYER-PRACTICE"
 
@@ -52,6 +52,7 @@ def _incomplete_acceptance(
             headers=people.auth("clerk"),
         )
         assert response.status_code == 200
+    settle(client)
     alerts = client.get(f"/api/v1/alerts?case_id={case_id}", headers=people.auth("supervisor"))
     return list(alerts.json())
 

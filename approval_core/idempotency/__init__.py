@@ -1,0 +1,1 @@
+"""Idempotency keys: a retried request returns its first answer instead of acting twice."""

@@ -1,0 +1,118 @@
+"""The judge loop: facts are judged off the request path, within moments of their commit.
+
+A request commits its action and its fact, wakes the loop and answers: its answer depends on
+its own transaction only, and nothing the judging does (a conflict, a failing rule, a slow
+batch) can reach it. The loop, a thread of the same process, judges everything pending in
+batches (`supervisor.processing.process_pending`: many facts claimed by one statement, the
+alerts of all their cases loaded at once, written in bulk). The workers' pollers judge the
+same outbox every few seconds, so a fact is judged even when the process that wrote it died
+right after its commit.
+
+Tests and commands that need the alerts "now" call `settle()`, which waits on the judge (or,
+when no loop thread runs, judges in the calling thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from approval_core.outbox.models import Fact
+from approval_core.timeutil import Clock
+from supervisor.processing import MAX_ATTEMPTS, process_pending
+from supervisor.runtime import Supervisor
+
+log = logging.getLogger("sunlight.judge")
+
+
+@dataclass
+class JudgeLoop:
+    sessions: sessionmaker[Session]
+    supervisor: Supervisor
+    record_key: str
+    now: Clock
+    batch: int = 200
+    idle_seconds: float = 1.0  # a look even without a wake-up (facts left by a busy case)
+    _wanted: threading.Event = field(default_factory=threading.Event)
+    _draining: threading.Lock = field(default_factory=threading.Lock)
+    _thread: threading.Thread | None = None
+    _stopping: bool = False
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wake(self) -> None:
+        """A commit wrote facts: judge them now (a no-op when no loop thread runs)."""
+        self._wanted.set()
+
+    def drain(self) -> int:
+        """Judge every pending fact this process may claim, in this thread; how many."""
+        total = 0
+        with self._draining:
+            while True:
+                deps = self.supervisor.deps(self.record_key, self.now)
+                with self.sessions() as session, session.begin():
+                    done = process_pending(session, deps, self.supervisor, self.batch)
+                total += done
+                if done == 0:
+                    return total
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="sunlight-judge", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping = True
+        self._wanted.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wanted.wait(self.idle_seconds)
+            self._wanted.clear()
+            if self._stopping:
+                return
+            try:
+                self.drain()
+            except Exception:  # noqa: BLE001 (the loop must outlive any one failure)
+                log.exception("judging failed; the facts stay pending and are tried again")
+                time.sleep(self.idle_seconds)
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Return once every fact committed before this call is judged (or parked).
+
+        Without a loop thread the facts are judged here; with one, this waits on it."""
+        if not self.running:
+            self.drain()
+            return
+        with self.sessions() as session:
+            mark = session.scalar(select(func.max(Fact.id))) or 0
+        deadline = time.monotonic() + timeout
+        while True:
+            self.wake()
+            with self.sessions() as session:
+                left = session.scalar(
+                    select(func.count())
+                    .select_from(Fact)
+                    .where(
+                        Fact.id <= mark,
+                        Fact.processed_at.is_(None),
+                        Fact.attempts < MAX_ATTEMPTS,
+                    )
+                )
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{left} facts still unjudged after {timeout} s")
+            time.sleep(0.01)

@@ -61,9 +61,10 @@ class World:
         assert user_id is not None
         return user_id
 
-    def file(self, item: str) -> dict[str, Any]:
-        """An application filed by the applicant through the API."""
-        body = {"item": item, "applicant": APPLICANT, "materials": self.materials(item)}
+    def file(self, item: str, materials: list[str] | None = None) -> dict[str, Any]:
+        """An application filed online by the applicant (every mandatory material by default)."""
+        materials = self.materials(item) if materials is None else materials
+        body = {"item": item, "applicant": APPLICANT, "materials": materials}
         answer = self.client.post("/api/v1/cases", json=body, headers=self.people.auth("applicant"))
         assert answer.status_code == 201, answer.text
         result: dict[str, Any] = answer.json()
@@ -99,14 +100,10 @@ def _open_case(world: World, scope: str, supervisor: Supervisor) -> None:
     item = world.item[scope]
     materials = mandatory_materials(core, item)[:-1]
     clerk = people.actors["clerk" if scope == "own" else "other_clerk"]
-    if scope == "own":  # the applicant's own case, filed online
-        body = {"item": item, "applicant": APPLICANT, "materials": materials}
-        filed = world.client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
-        case_id = filed.json()["id"]
-        world.public = {
-            "tracking_no": filed.json()["tracking_no"],
-            "code": filed.json()["query_code"],
-        }
+    if scope == "own":  # the applicant's own case
+        filed = world.file(item, materials)
+        case_id = filed["id"]
+        world.public = {"tracking_no": filed["tracking_no"], "code": filed["query_code"]}
     else:
         case_id, _, _ = submit(sessions, core, clerk, item, core.now(), materials=materials)
     act(sessions, core, clerk, case_id, "register", core.now())
@@ -396,8 +393,8 @@ def test_every_route_answers_every_role_as_the_matrix_says(
 
 
 def test_every_route_of_the_app_has_a_row(client: TestClient) -> None:
-    # FastAPI 0.16x includes routers lazily (app.routes holds the included routers, which
-    # iter_route_contexts opens); before, app.routes was the flat list itself.
+    # Recent FastAPI (0.165 here) includes routers lazily: app.routes holds the included
+    # routers, which iter_route_contexts opens; in older ones app.routes is the flat list.
     flatten = getattr(fastapi.routing, "iter_route_contexts", iter)
     app: FastAPI = client.app  # type: ignore[assignment]
     routes = {
@@ -406,6 +403,6 @@ def test_every_route_of_the_app_has_a_row(client: TestClient) -> None:
         for method in getattr(route, "methods", None) or ()
         if method != "HEAD"
     }
-    assert len(routes) > 50  # the walk above found the included routers' routes
+    assert len(routes) > 50  # the routes inside the included routers were found
     assert routes - set(BY_ROUTE) == set(), "routes without a row in api/authorization.py"
     assert set(BY_ROUTE) - routes == set(), "rows of api/authorization.py the app does not have"

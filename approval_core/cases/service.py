@@ -23,6 +23,7 @@ from approval_core.records.models import CaseRecord
 from approval_core.records.service import GENESIS, append_record, records_of
 from approval_core.system.service import note_provisional
 from approval_core.timeutil import legal_date
+from approval_core.users.service import DEPARTMENT_ROLES
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -54,6 +55,14 @@ def submit(
             field="submitted_at",
         )
     item = deps.catalogue.get(command.item)
+    if actor.role in DEPARTMENT_ROLES and actor.department != item.department:
+        # A clerk records paper applications for the items of their own department only: a
+        # case filed into another department's queue would be one its filer can no longer see.
+        raise Forbidden(
+            f"{command.item} belongs to {item.department}, not to {actor.department}",
+            detail_zh="只能登记本部门事项的申请",
+            field="item",
+        )
     check_materials(deps, item.code, command.materials, "materials")
     at = event_time(deps, command.submitted_at, "submitted_at", None)
     tracking_no = _new_tracking_no(session, legal_date(at).strftime("%Y%m%d"))

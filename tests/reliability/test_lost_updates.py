@@ -71,6 +71,19 @@ def race(service: ServiceState, db_url: str) -> Iterator[Callable[[list[Call]], 
         engine.dispose()
 
 
+def _post(
+    url: str,
+    headers: dict[str, str],
+    body: dict[str, Any] | None = None,
+    params: dict[str, str] | None = None,
+) -> Call:
+    def call(client: TestClient) -> httpx.Response:
+        response: httpx.Response = client.post(url, json=body, headers=headers, params=params)
+        return response
+
+    return call
+
+
 def _one_winner(answers: list[httpx.Response], won: int = 200) -> tuple[int, dict[str, Any]]:
     """The index and body of the single success; every other answer a 409 problem."""
     winners = [n for n, a in enumerate(answers) if a.status_code == won]
@@ -109,10 +122,9 @@ def test_accepts_against_rejects_of_one_complaint(
     url = f"/api/v1/complaints/{complaint_id}/steps"
     accept = {"action": "accept"}
     reject = {"action": "reject", "note": "不属于受理范围 / not ours to accept"}
-    calls: list[Call] = [
-        (lambda c, body=body, who=who: c.post(url, json=body, headers=people.auth(who)))
+    calls = [
+        _post(url, people.auth(("head", "supervisor")[n // 2 % 2]), (accept, reject)[n % 2])
         for n in range(20)
-        for body, who in [((accept, reject)[n % 2], ("head", "supervisor")[n // 2 % 2])]
     ]
     answers = race(calls)
     winner, won = _one_winner(answers)
@@ -147,12 +159,8 @@ def test_concurrent_remedy_outcomes_keep_one(
     assert filed.json()["version"] == 1
     url = f"/api/v1/cases/{case_id}/remedies/{filed.json()['id']}/outcome"
     outcomes = ["kept", "changed", "revoked", "dismissed", "withdrawn"]
-    calls: list[Call] = [
-        (
-            lambda c, o=o, who=who: c.post(
-                url, json={"outcome": o, "decided_on": "2026-03-20"}, headers=people.auth(who)
-            )
-        )
+    calls = [
+        _post(url, people.auth(who), {"outcome": o, "decided_on": "2026-03-20"})
         for o, who in zip(outcomes, ["clerk", "head", "supervisor", "admin", "clerk"], strict=True)
     ]
     answers = race(calls)
@@ -192,9 +200,7 @@ def test_twenty_acknowledgements_of_one_alert(
     assert (alert.status, alert.version, alert.subject) == ("open", 1, alert.cause.split("|")[1])
     url = f"/api/v1/alerts/{alert.id}/ack"
     staff = ["clerk", "handler", "handler2", "reviewer", "head"]
-    calls: list[Call] = [
-        (lambda c, who=who: c.post(url, headers=people.auth(who))) for who in staff * 4
-    ]
+    calls = [_post(url, people.auth(who)) for who in staff * 4]
     answers = race(calls)
     winner, won = _one_winner(answers)
     assert (won["status"], won["version"]) == ("acknowledged", 2)
@@ -215,9 +221,8 @@ def test_concurrent_removals_and_responses(
     alert = _alert_of(sessions, "POST-COMPLAINT-RECEIVED")
     url = f"/api/v1/alerts/{alert.id}"
     removal = {"reason": "已核实 / verified"}
-    calls: list[Call] = [
-        (lambda c, who=who: c.post(f"{url}/remove", json=removal, headers=people.auth(who)))
-        for who in ["supervisor", "admin"] * 3
+    calls = [
+        _post(f"{url}/remove", people.auth(who), removal) for who in ["supervisor", "admin"] * 3
     ]
     answers = race(calls)
     winner, won = _one_winner(answers)
@@ -240,9 +245,9 @@ def test_respond_against_remove(
     url = f"/api/v1/alerts/{alert.id}"
     answer = {"response": "已联系投诉人 / called back"}
     removal = {"reason": "已核实 / verified"}
-    calls: list[Call] = [
-        (lambda c: c.post(f"{url}/respond", json=answer, headers=people.auth("head"))),
-        (lambda c: c.post(f"{url}/remove", json=removal, headers=people.auth("supervisor"))),
+    calls = [
+        _post(f"{url}/respond", people.auth("head"), answer),
+        _post(f"{url}/remove", people.auth("supervisor"), removal),
     ] * 4
     answers = race(calls)
     successes = [a for a in answers if a.status_code == 200]
@@ -289,9 +294,7 @@ def test_concurrent_ratings_of_one_case(
     _, number, code = _concluded(sessions, core, people, clock)
     url = f"/api/v1/public/cases/{number}/rating"
     levels = ["非常满意", "满意", "不满意", "非常不满意", "基本满意"]
-    calls: list[Call] = [
-        (lambda c, lv=lv: c.post(url, params={"code": code}, json={"level": lv})) for lv in levels
-    ]
+    calls = [_post(url, {}, {"level": lv}, params={"code": code}) for lv in levels]
     answers = race(calls)
     winner, won = _one_winner(answers, won=201)
     assert (won["level"], won["version"]) == (levels[winner], 1)

@@ -20,14 +20,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from api.app import create_app
 from api.deps import ServiceState
 from approval_core.aftercare.models import Complaint, Rating, Remedy
 from approval_core.context import CoreDeps
-from approval_core.db import make_engine, make_session_factory
+from approval_core.db import make_engine, make_session_factory, read_only
 from supervisor.alerts.models import Alert, AlertEvent
+from supervisor.judging import Judge, Subject
+from supervisor.runtime import Supervisor
 from tests.conftest import FrozenClock, People
+from tests.supervisor.test_alert_transitions import warning_alert
 from tests.support import act, bj, item_in, submit
 
 PROBLEM = "application/problem+json"
@@ -333,3 +337,31 @@ def test_if_match_states_the_version_the_client_read(
     assert _events(sessions, alert.id, "acknowledge") == 0
     acked = client.post(ack, headers={**head, "If-Match": str(alert.version)})
     assert (acked.status_code, acked.json()["version"]) == (200, alert.version + 1)
+
+
+def test_the_judge_does_not_overwrite_a_concurrent_acknowledgement(
+    client: TestClient,
+    people: People,
+    sessions: sessionmaker[Session],
+    supervisor: Supervisor,
+    clock: FrozenClock,
+) -> None:
+    """The Judge's writes are compare-and-sets too: judging that read an alert before a person
+    acknowledged it fails whole (to be judged again) rather than resolving over the answer."""
+    alert_id = warning_alert(sessions, supervisor, "open", "case-3", people.department, clock)
+    with sessions() as judging:
+        with judging.begin():
+            read_only(judging)
+            judge = Judge.for_subjects(judging, supervisor, clock(), ["case-3"])
+        acked = client.post(f"/api/v1/alerts/{alert_id}/ack", headers=people.auth("head"))
+        assert (acked.status_code, acked.json()["version"]) == (200, 2)
+        judge.apply(Subject("case-3", None, None), {"department": people.department}, [])
+        with pytest.raises(StaleDataError):
+            judge.finish()  # would resolve the warning: its cause is gone
+        judging.rollback()
+    with sessions() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        assert (alert.status, alert.version) == ("acknowledged", 2)
+        actions = session.scalars(select(AlertEvent.action).where(AlertEvent.alert_id == alert_id))
+        assert list(actions) == ["acknowledge"]

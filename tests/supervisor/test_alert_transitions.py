@@ -61,7 +61,7 @@ class _Row:
         self.department_code, self.responsible_user_id, self.responded_by = "D", None, None
 
 
-def _alert(
+def warning_alert(
     sessions: sessionmaker[Session],
     supervisor: Supervisor,
     status: str,
@@ -117,7 +117,7 @@ def test_people_moves_over_every_status(
     status: str,
     action: str,
 ) -> None:
-    alert_id = _alert(sessions, supervisor, status, "case-1", people.department, clock)
+    alert_id = warning_alert(sessions, supervisor, status, "case-1", people.department, clock)
     path, who = PEOPLE[action]
     answer = client.post(
         f"/api/v1/alerts/{alert_id}/{path}", json=BODIES.get(action), headers=people.auth(who)
@@ -148,7 +148,7 @@ def test_rule_moves_over_every_status(
     action: str,
 ) -> None:
     """resolve: the warning's cause is gone (nothing matched); reopen: it is back."""
-    alert_id = _alert(sessions, supervisor, status, "case-2", people.department, clock)
+    alert_id = warning_alert(sessions, supervisor, status, "case-2", people.department, clock)
     target = EXPECTED.get((status, action))
     with sessions() as session, session.begin():
         alert = session.get(Alert, alert_id)
@@ -176,7 +176,7 @@ def test_the_judge_finds_alerts_by_their_subject_column(
 ) -> None:
     """`complaint:1` must not pick up `complaint:12` (the old LIKE on the cause could)."""
     ids = {
-        key: _alert(sessions, supervisor, "open", key, people.department, clock)
+        key: warning_alert(sessions, supervisor, "open", key, people.department, clock)
         for key in ("complaint:1", "complaint:12")
     }
     with sessions() as session:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,6 +89,35 @@ def aware(value: datetime | None, field: str) -> datetime | None:
             field=field,
         )
     return value
+
+
+_MAX_VERSION = 2**31 - 1
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="The record's `version` the client read (as its GET shows it): the "
+            "change is made only if the record is still at that version, else 409 with the "
+            "current state. Optional: without it the version the server reads is compared."
+        ),
+    ] = None,
+) -> int | None:
+    """`If-Match: 3` (or an ETag-style `"3"` / `W/"3"`; `*` is any version)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit() or not 1 <= int(raw) <= _MAX_VERSION:
+        raise InvalidInput(
+            "If-Match must be the record's version, a positive integer",
+            detail_zh="If-Match 须为记录的版本号（正整数）",
+            field="If-Match",
+        )
+    return int(raw)
+
+
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 
 
 def require_role(actor: Actor, *roles: str) -> None:

@@ -41,6 +41,7 @@ def problem(
     detail: tuple[str, str],
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    current: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """A problem document; `title`/`detail` are (Chinese, English), shown per Accept-Language."""
     english = wants_english(request)
@@ -54,15 +55,23 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if current is not None:
+        body["current"] = current
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    status = _STATUS.get(type(exc), 400)
+    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
     return problem(
-        request, status, exc.kind, (exc.title_zh, exc.title), (exc.detail_zh, exc.detail), errors
+        request,
+        status,
+        exc.kind,
+        (exc.title_zh, exc.title),
+        (exc.detail_zh, exc.detail),
+        errors,
+        current=exc.current,  # the record as it stands, for the client to reload from
     )
 
 
@@ -116,7 +125,7 @@ def _stale(request: Request, _exc: Exception) -> JSONResponse:
         409,
         "conflict",
         ("冲突", "Conflict"),
-        ("案件已被他人同时修改，请刷新后重试", "The case changed meanwhile; reload and retry"),
+        ("记录已被他人同时修改，请刷新后重试", "The record changed meanwhile; reload and retry"),
     )
 
 

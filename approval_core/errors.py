@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error the core raises on purpose.
 
     `field` names the input at fault (for problem+json field errors); `title_zh` / `detail_zh`
-    are shown to people, `detail` is the English text.
+    are shown to people, `detail` is the English text. `current` is the record's state as it
+    stands now (e.g. status and version), for a refusal caused by that state.
     """
 
     kind = "domain-error"
@@ -15,12 +18,18 @@ class DomainError(Exception):
     title_zh = "请求被拒绝"
 
     def __init__(
-        self, detail: str, *, detail_zh: str | None = None, field: str | None = None
+        self,
+        detail: str,
+        *,
+        detail_zh: str | None = None,
+        field: str | None = None,
+        current: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.detail_zh = detail_zh or detail
         self.field = field
+        self.current = current
 
 
 class NotFound(DomainError):
@@ -51,6 +60,15 @@ class Conflict(DomainError):
     kind = "conflict"
     title = "Conflict"
     title_zh = "冲突"
+
+
+class VersionConflict(Conflict):
+    """Someone else changed the record since it was read (or since the version the client
+    expected): nothing was written; `current` carries the record as it stands."""
+
+    kind = "version-conflict"
+    title = "Changed by someone else"
+    title_zh = "已被他人修改"
 
 
 class ConfigError(Exception):

@@ -94,6 +94,8 @@ def _alert(n: int, rng: random.Random, items: list[tuple[str, str]]) -> dict[str
     status = rng.choice(("open", "acknowledged", "responded", "resolved", "removed", "resolved"))
     return {
         "cause": f"{rule_id}|{n}",
+        "subject": str(n),
+        "version": 1,
         "rule_id": rule_id,
         "ruleset_version": "bench",
         "level": level,

@@ -3,6 +3,8 @@
 A `Judge` preloads the alerts of the subjects it will judge and the department heads, decides
 in memory what to open, keep, reopen or resolve, and writes it all in two flushes (alerts, then
 their history rows). One cause never opens two alerts: the cause is the alert's unique key.
+Every reopen and resolve passes the alert lifecycle's `transition` (supervisor/alerts/
+lifecycle.py); the flush of changed alerts is a compare-and-set on their versions.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from approval_core.calendar import WorkCalendar
 from approval_core.db import in_chunks
 from approval_core.timeutil import legal_date
 from approval_core.users.models import User
+from supervisor.alerts.lifecycle import INITIAL, transition
 from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
 from supervisor.alerts.service import SYSTEM, cause_of, render
 from supervisor.notify.outbox import case_view, notify_alerts
@@ -91,9 +94,8 @@ class Judge:
     ) -> Judge:
         """A judge that knows the alerts of these subject keys (not cases: complaints, ...)."""
         judge = cls(session, sup, now, policy or sup.policy)
-        for key in keys:
-            alerts = session.scalars(select(Alert).where(Alert.cause.like(f"%|{key}%")))
-            judge._remember(a for a in alerts if a.cause.split("|")[1] == key)
+        for chunk in in_chunks(keys):
+            judge._remember(session.scalars(select(Alert).where(Alert.subject.in_(chunk))))
         judge._load_heads()
         return judge
 
@@ -115,8 +117,7 @@ class Judge:
 
     def _remember(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:
-            subject = alert.cause.split("|")[1]
-            self.alerts.setdefault(subject, {})[alert.cause] = alert
+            self.alerts.setdefault(alert.subject, {})[alert.cause] = alert
 
     def _load_heads(self) -> None:
         rows = self.session.execute(
@@ -173,7 +174,8 @@ class Judge:
             auto = known.auto_resolve if known is not None else alert.level == "warning"
             if auto and alert.status in ACTIVE and cause not in kept:
                 before = alert.status
-                alert.status, alert.resolved_at, alert.updated_at = "resolved", self.now, self.now
+                alert.status = transition(alert, "resolve", None)
+                alert.resolved_at, alert.updated_at = self.now, self.now
                 self._history.append((alert, "resolve", before, fact_id, "原因已消除 / cause gone"))
 
     def _concerns(self, rule: CompiledRule) -> list[str]:
@@ -212,7 +214,7 @@ class Judge:
             "message_en": render(rule.message_en or rule.title_en, fact),
             "ruleset_version": self.policy.version,
             "level": rule.level,
-            "status": "open",
+            "status": INITIAL if alert is None else transition(alert, "reopen", None),
             "item_code": fact.get("item"),
             "department_code": department,
             "responsible_user_id": self._responsible(rule, department, subject.handler_id),
@@ -226,7 +228,14 @@ class Judge:
         before = alert.status if alert is not None else None
         if alert is None:
             # New alerts are inserted in bulk by finish(); keep a light stand-in meanwhile.
-            row = {"cause": cause, "rule_id": rule.id, "case_id": subject.case_id, **values}
+            row = {
+                "cause": cause,
+                "subject": subject.key,
+                "version": 1,
+                "rule_id": rule.id,
+                "case_id": subject.case_id,
+                **values,
+            }
             self._new.append(row)
             alert = SimpleNamespace(**row)
             self.alerts.setdefault(subject.key, {})[cause] = alert

@@ -31,6 +31,8 @@ def _rows(prefix: str, now: datetime) -> list[dict[str, object]]:
     return [
         {
             "cause": f"{prefix}|{n}",
+            "subject": str(n),
+            "version": 1,
             "rule_id": "TIME-YELLOW",
             "ruleset_version": "v1",
             "level": "yellow",

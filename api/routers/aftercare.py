@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from api.deps import CurrentActor, Service, require_role, unit_of_work
+from api.deps import CurrentActor, ExpectedVersion, Service, require_role, unit_of_work
 from api.routers.public import _find
 from approval_core.aftercare import complaints, remedies
 from approval_core.aftercare.models import Complaint
@@ -60,12 +60,18 @@ def get_complaint(complaint_id: int, actor: CurrentActor, service: Service) -> d
 
 @router.post("/complaints/{complaint_id}/steps")
 def complaint_step(
-    complaint_id: int, body: ComplaintStepIn, actor: CurrentActor, service: Service
+    complaint_id: int,
+    body: ComplaintStepIn,
+    actor: CurrentActor,
+    service: Service,
+    expected: ExpectedVersion,
 ) -> dict[str, Any]:
-    """accept / reject (with reason) / handle / conclude (with outcome)."""
+    """accept / reject (with reason) / handle / conclude (with outcome); `If-Match: <version>`
+    optional. Of concurrent steps one wins; the others are 409 with the complaint's state."""
     with unit_of_work(service) as session:
-        complaint = complaints.take_step(session, service.core, actor, complaint_id, body)
-        judge_complaints(session, service.core, service.supervisor, [complaint], "complaint_check")
+        core = service.core
+        complaint = complaints.take_step(session, core, actor, complaint_id, body, expected)
+        judge_complaints(session, core, service.supervisor, [complaint], "complaint_check")
         return _view(service, complaint)
 
 
@@ -89,11 +95,18 @@ def add_remedy(
 
 @router.post("/cases/{case_id}/remedies/{remedy_id}/outcome")
 def decide_remedy(
-    case_id: str, remedy_id: int, body: RemedyOutcomeIn, actor: CurrentActor, service: Service
+    case_id: str,
+    remedy_id: int,
+    body: RemedyOutcomeIn,
+    actor: CurrentActor,
+    service: Service,
+    expected: ExpectedVersion,
 ) -> dict[str, Any]:
+    """The outcome, recorded once (`If-Match: <version>` optional; a loser gets 409)."""
     with unit_of_work(service) as session:
         case = cases.scoped_case(session, actor, case_id)
-        return remedies.remedy_view(remedies.decide_remedy(session, actor, case, remedy_id, body))
+        remedy = remedies.decide_remedy(session, actor, case, remedy_id, body, expected)
+        return remedies.remedy_view(remedy)
 
 
 @router.get("/cases/{case_id}/aftercare")

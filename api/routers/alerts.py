@@ -1,4 +1,7 @@
-"""Alerts: list and filter, read with history, acknowledge, respond (回告), remove (摘牌)."""
+"""Alerts: list and filter, read with history, acknowledge, respond (回告), remove (摘牌).
+
+Every change may carry `If-Match: <version>`; a change that loses to another is a 409 problem
+with the alert's current state (`current`)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.deps import CurrentActor, Service, aware, unit_of_work
+from api.deps import CurrentActor, ExpectedVersion, Service, aware, unit_of_work
 from approval_core.context import Actor
 from supervisor.alerts import service as alerts
 from supervisor.alerts.models import Alert, AlertEvent
@@ -24,6 +27,7 @@ def alert_view(alert: Alert) -> dict[str, Any]:
     return {
         "id": alert.id,
         "cause": alert.cause,
+        "subject": alert.subject,
         "rule_id": alert.rule_id,
         "ruleset_version": alert.ruleset_version,
         "level": alert.level,
@@ -49,6 +53,7 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         "removed_by": alert.removed_by,
         "removal_reason": alert.removal_reason,
         "resolved_at": iso(alert.resolved_at),
+        "version": alert.version,
     }
 
 
@@ -129,19 +134,27 @@ class Remove(BaseModel):
 
 
 @router.post("/{alert_id}/ack")
-def acknowledge(alert_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def acknowledge(
+    alert_id: int, actor: CurrentActor, service: Service, expected: ExpectedVersion
+) -> dict[str, Any]:
     with unit_of_work(service) as session:
-        return alert_view(alerts.acknowledge(session, actor, alert_id, service.core.now()))
-
-
-@router.post("/{alert_id}/respond")
-def respond(alert_id: int, body: Respond, actor: CurrentActor, service: Service) -> dict[str, Any]:
-    with unit_of_work(service) as session:
-        alert = alerts.respond(session, actor, alert_id, body.response, service.core.now())
+        alert = alerts.acknowledge(session, actor, alert_id, service.core.now(), expected)
         return alert_view(alert)
 
 
-@router.post("/{alert_id}/remove")
-def remove(alert_id: int, body: Remove, actor: CurrentActor, service: Service) -> dict[str, Any]:
+@router.post("/{alert_id}/respond")
+def respond(
+    alert_id: int, body: Respond, actor: CurrentActor, service: Service, expected: ExpectedVersion
+) -> dict[str, Any]:
     with unit_of_work(service) as session:
-        return alert_view(alerts.remove(session, actor, alert_id, body.reason, service.core.now()))
+        now = service.core.now()
+        return alert_view(alerts.respond(session, actor, alert_id, body.response, now, expected))
+
+
+@router.post("/{alert_id}/remove")
+def remove(
+    alert_id: int, body: Remove, actor: CurrentActor, service: Service, expected: ExpectedVersion
+) -> dict[str, Any]:
+    with unit_of_work(service) as session:
+        now = service.core.now()
+        return alert_view(alerts.remove(session, actor, alert_id, body.reason, now, expected))

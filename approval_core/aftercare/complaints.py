@@ -20,6 +20,7 @@ from approval_core.cases import service as cases
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from approval_core.timeutil import ensure_aware, legal_date
+from approval_core.versioned import compare_and_set, expect
 
 STAFF = ("clerk", "handler", "reviewer", "head", "supervisor", "admin")
 HANDLERS = ("head", "supervisor", "admin")
@@ -114,19 +115,34 @@ def _may_see(actor: Actor, complaint: Complaint) -> bool:
     return actor.role in STAFF and actor.department == complaint.department_code
 
 
+def state(complaint: Complaint) -> dict[str, Any]:
+    """The complaint's state as a refusal reports it."""
+    return {"id": complaint.id, "status": complaint.status, "version": complaint.version}
+
+
 def take_step(
-    session: Session, deps: CoreDeps, actor: Actor, complaint_id: int, body: ComplaintStepIn
+    session: Session,
+    deps: CoreDeps,
+    actor: Actor,
+    complaint_id: int,
+    body: ComplaintStepIn,
+    expected: int | None = None,
 ) -> Complaint:
-    """One handling step; concluding needs the outcome, rejecting needs a reason (note)."""
+    """One handling step; concluding needs the outcome, rejecting needs a reason (note).
+
+    A compare-and-set on the complaint's version (`expected`, else the one read): of two
+    concurrent steps one wins, the other is refused with the complaint as it stands."""
     complaint = get_complaint(session, actor, complaint_id)
     if actor.role not in HANDLERS:
         raise Forbidden("only a head or a supervisor handles complaints", detail_zh="无权处理投诉")
+    expect(complaint, expected, state)
     allowed, target = _STEPS[body.action]
     if complaint.status not in allowed:
         raise IllegalTransition(
             f"cannot {body.action} a complaint that is {complaint.status}",
             detail_zh="投诉当前状态下不能执行此步骤",
             field="action",
+            current=state(complaint),
         )
     if body.action == "conclude" and not body.outcome:
         raise InvalidInput(
@@ -135,11 +151,12 @@ def take_step(
     if body.action == "reject" and not body.note:
         raise InvalidInput("rejecting needs a reason", detail_zh="不予受理须说明理由", field="note")
     now = deps.now()
-    complaint.status, complaint.updated_at = target, now
-    if body.outcome:
-        complaint.outcome = body.outcome
-    complaint.steps = [*complaint.steps, _step(actor, body.action, now, body.note or body.outcome)]
-    session.flush()
+    with compare_and_set(session, complaint, state):
+        complaint.status, complaint.updated_at = target, now
+        if body.outcome:
+            complaint.outcome = body.outcome
+        step = _step(actor, body.action, now, body.note or body.outcome)
+        complaint.steps = [*complaint.steps, step]
     return complaint
 
 
@@ -158,6 +175,7 @@ def view(complaint: Complaint, calendar: WorkCalendar, today: date) -> dict[str,
         "contact": complaint.contact,
         "content": complaint.content,
         "status": complaint.status,
+        "version": complaint.version,
         "received_on": complaint.received_on.isoformat(),
         "accept_due": complaint.accept_due.isoformat(),
         "overdue_days": overdue_days(calendar, complaint, today),

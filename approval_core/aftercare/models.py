@@ -31,6 +31,9 @@ class Complaint(Base):
     steps: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+    # compare-and-set: every UPDATE checks and bumps it (approval_core/versioned.py)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Remedy(Base):
@@ -50,6 +53,8 @@ class Remedy(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Rating(Base):
@@ -62,3 +67,5 @@ class Rating(Base):
     level: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}

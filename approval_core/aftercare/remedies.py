@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from approval_core.aftercare.kinds import NEGATIVE_RATINGS
@@ -13,6 +14,7 @@ from approval_core.aftercare.schemas import RatingIn, RemedyIn, RemedyOutcomeIn
 from approval_core.cases.models import Case
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from approval_core.versioned import compare_and_set, expect
 
 RECORDERS = ("clerk", "head", "supervisor", "admin")
 RATEABLE = ("concluded",)
@@ -65,15 +67,38 @@ def add_remedy(
     return remedy
 
 
+def remedy_state(remedy: Remedy) -> dict[str, Any]:
+    """The remedy's state as a refusal reports it (decided once its outcome is recorded)."""
+    return {
+        "id": remedy.id,
+        "status": "pending" if remedy.outcome is None else "decided",
+        "outcome": remedy.outcome,
+        "version": remedy.version,
+    }
+
+
 def decide_remedy(
-    session: Session, actor: Actor, case: Case, remedy_id: int, body: RemedyOutcomeIn
+    session: Session,
+    actor: Actor,
+    case: Case,
+    remedy_id: int,
+    body: RemedyOutcomeIn,
+    expected: int | None = None,
 ) -> Remedy:
+    """Record the outcome, once: a compare-and-set on the version (`expected`, else the one
+    read), so of concurrent outcomes exactly one is kept and the others are refused."""
     remedy = session.get(Remedy, remedy_id)
     if remedy is None or remedy.case_id != case.id:
         raise NotFound(f"no remedy {remedy_id}", detail_zh="记录不存在", field="remedy_id")
     _may_record(actor)
+    expect(remedy, expected, remedy_state)
     if remedy.outcome is not None:
-        raise IllegalTransition("the outcome is already recorded", detail_zh="结果已登记")
+        raise IllegalTransition(
+            "the outcome is already recorded",
+            detail_zh="结果已登记",
+            field="outcome",
+            current=remedy_state(remedy),
+        )
     _check_outcome(remedy.kind, body.outcome, body.amount, body.decided_on)
     if body.decided_on < remedy.filed_on:
         raise InvalidInput(
@@ -81,9 +106,9 @@ def decide_remedy(
             detail_zh="决定日期不能早于提起日期",
             field="decided_on",
         )
-    remedy.outcome, remedy.decided_on = body.outcome, body.decided_on
-    remedy.amount, remedy.note = body.amount, body.note or remedy.note
-    session.flush()
+    with compare_and_set(session, remedy, remedy_state):
+        remedy.outcome, remedy.decided_on = body.outcome, body.decided_on
+        remedy.amount, remedy.note = body.amount, body.note or remedy.note
     return remedy
 
 
@@ -105,6 +130,7 @@ def remedy_view(remedy: Remedy) -> dict[str, Any]:
         "decided_on": remedy.decided_on.isoformat() if remedy.decided_on else None,
         "amount": str(remedy.amount) if remedy.amount is not None else None,
         "note": remedy.note,
+        "version": remedy.version,
     }
 
 
@@ -116,14 +142,36 @@ def rate(session: Session, deps: CoreDeps, case: Case, body: RatingIn) -> Rating
             detail_zh="办结后才能评价",
             field="case_id",
         )
-    if rating_of(session, case.id) is not None:
-        raise Conflict(
-            "this case is already rated", detail_zh="该案件已评价，不能重复评价", field="case_id"
-        )
+    _not_rated(rating_of(session, case.id))
     rating = Rating(case_id=case.id, level=body.level, comment=body.comment, created_at=deps.now())
-    session.add(rating)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent rating of the same case may win the insert
+            session.add(rating)
+            session.flush()
+    except IntegrityError:
+        _not_rated(rating_of(session, case.id))
+        raise
     return rating
+
+
+def rating_state(rating: Rating) -> dict[str, Any]:
+    return {
+        "case_id": rating.case_id,
+        "status": "rated",
+        "level": rating.level,
+        "version": rating.version,
+    }
+
+
+def _not_rated(rating: Rating | None) -> None:
+    """A case is rated once: a second rating is refused with the one on record."""
+    if rating is not None:
+        raise Conflict(
+            "this case is already rated",
+            detail_zh="该案件已评价，不能重复评价",
+            field="case_id",
+            current=rating_state(rating),
+        )
 
 
 def rating_of(session: Session, case_id: str) -> Rating | None:
@@ -137,4 +185,5 @@ def rating_view(rating: Rating) -> dict[str, Any]:
         "negative": rating.level in NEGATIVE_RATINGS,
         "comment": rating.comment,
         "created_at": rating.created_at.isoformat(),
+        "version": rating.version,
     }

@@ -25,6 +25,8 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     # rule id + subject (+ cause field value): one cause never opens two alerts.
     cause: Mapped[str] = mapped_column(String(200), unique=True)
+    # what the alert is about: a case id, "item:CODE", "complaint:ID", "rating:CASE"
+    subject: Mapped[str] = mapped_column(String(200), index=True)
     rule_id: Mapped[str] = mapped_column(String(80), index=True)
     ruleset_version: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))
@@ -52,6 +54,9 @@ class Alert(Base):
     removal_reason: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+    # compare-and-set: every UPDATE, a person's or the Judge's, checks and bumps it
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AlertEvent(Base):

@@ -1,7 +1,8 @@
 """Alert use cases of people: acknowledge, respond (回告), remove (摘牌); texts and causes.
 
-Every change appends an AlertEvent. Services add and flush; the caller commits. Alerts are
-opened and resolved by the rules in `supervisor/judging.py`.
+Every change passes `lifecycle.transition`, is a compare-and-set on the alert's version and
+appends an AlertEvent. Services add and flush; the caller commits. Alerts are opened and
+resolved by the rules in `supervisor/judging.py`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from approval_core.context import Actor
-from approval_core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
-from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
+from approval_core.errors import InvalidInput, NotFound
+from approval_core.versioned import compare_and_set, expect
+from supervisor.alerts.lifecycle import state, transition
+from supervisor.alerts.models import Alert, AlertEvent
 from supervisor.rulebook.compiled import CompiledRule
 
 SYSTEM = "监察系统 / supervisor"
@@ -119,89 +122,75 @@ def scoped_alert(session: Session, actor: Actor, alert_id: int) -> Alert:
     return alert
 
 
-DEPARTMENT_STAFF = ("clerk", "handler", "reviewer", "head")
+# What each person's action stamps on the alert besides its status: (when, by whom).
+_STAMPS = {
+    "acknowledge": ("acknowledged_at", "acknowledged_by"),
+    "respond": ("responded_at", "responded_by"),
+    "remove": ("removed_at", "removed_by"),
+}
 
 
-def _responsible(actor: Actor, alert: Alert, what_zh: str, what_en: str) -> None:
-    """Reading (已阅) and answering (回告) a card are for the department responsible for it, or
-    the person it names; the supervision office and policy staff watch, they do not answer. An
-    alert of no department (a system-wide one) is answered by the supervision office."""
-    if alert.responsible_user_id is not None and actor.user_id == alert.responsible_user_id:
-        return
-    if alert.department_code is None:
-        if actor.role in ("supervisor", "admin"):
-            return
-    elif actor.role in DEPARTMENT_STAFF and actor.department == alert.department_code:
-        return
-    raise Forbidden(
-        f"only the responsible department may {what_en} this alert",
-        detail_zh=f"只有责任部门可以{what_zh}此告警",
-        field="alert_id",
-    )
-
-
-def acknowledge(session: Session, actor: Actor, alert_id: int, now: datetime) -> Alert:
-    """已阅: the responsible side has read it."""
-    alert = scoped_alert(session, actor, alert_id)
-    _responsible(actor, alert, "确认已阅", "acknowledge")
-    if alert.status != "open":
-        raise IllegalTransition(
-            f"only an open alert can be acknowledged (it is {alert.status})",
-            detail_zh="只有未读的告警可以确认已阅",
-            field="alert_id",
-        )
-    alert.status, alert.acknowledged_at, alert.acknowledged_by = "acknowledged", now, actor.user_id
-    alert.updated_at = now
-    history(session, alert, "acknowledge", "open", at=now, actor=actor)
+def _change(
+    session: Session,
+    alert: Alert,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    note: str | None = None,
+    **fields: str,
+) -> Alert:
+    """Apply a person's `action` (with its `fields`) as a compare-and-set on the alert's
+    version, then its history row: a concurrent loser writes neither."""
+    before = alert.status
+    at, by = _STAMPS[action]
+    with compare_and_set(session, alert, state):
+        alert.status = transition(alert, action, actor)
+        for name, value in {at: now, by: actor.user_id, "updated_at": now, **fields}.items():
+            setattr(alert, name, value)
+    history(session, alert, action, before, at=now, actor=actor, note=note)
     return alert
 
 
-def respond(session: Session, actor: Actor, alert_id: int, text: str, now: datetime) -> Alert:
+def acknowledge(
+    session: Session, actor: Actor, alert_id: int, now: datetime, expected: int | None = None
+) -> Alert:
+    """已阅: the responsible side has read it. `expected`: the version the client read."""
+    alert = scoped_alert(session, actor, alert_id)
+    transition(alert, "acknowledge", actor)
+    return _change(session, expect(alert, expected, state), "acknowledge", actor, now)
+
+
+def respond(
+    session: Session,
+    actor: Actor,
+    alert_id: int,
+    text: str,
+    now: datetime,
+    expected: int | None = None,
+) -> Alert:
     """回告: the unit's written response to a card."""
     alert = scoped_alert(session, actor, alert_id)
-    _responsible(actor, alert, "回告", "respond to")
+    transition(alert, "respond", actor)  # who may, before what they wrote
     if not text.strip():
         raise InvalidInput("a response needs text", detail_zh="回告内容不能为空", field="response")
-    if alert.status not in ("open", "acknowledged"):
-        raise IllegalTransition(
-            f"cannot respond to an alert that is {alert.status}",
-            detail_zh="该告警当前不能回告",
-            field="alert_id",
-        )
-    before = alert.status
-    alert.status, alert.responded_at, alert.responded_by = "responded", now, actor.user_id
-    alert.response = text.strip()
-    alert.updated_at = now
-    history(session, alert, "respond", before, at=now, actor=actor, note=alert.response)
-    return alert
+    expect(alert, expected, state)
+    response = text.strip()
+    return _change(session, alert, "respond", actor, now, response, response=response)
 
 
-def remove(session: Session, actor: Actor, alert_id: int, reason: str, now: datetime) -> Alert:
+def remove(
+    session: Session,
+    actor: Actor,
+    alert_id: int,
+    reason: str,
+    now: datetime,
+    expected: int | None = None,
+) -> Alert:
     """摘牌: a supervisor removes a card (or any alert), with a reason."""
-    if actor.role not in ("supervisor", "admin"):
-        raise Forbidden(
-            "only a supervisor may remove an alert",
-            detail_zh="只有监察人员可以摘牌",
-            field="alert_id",
-        )
     alert = get_alert(session, alert_id)
+    transition(alert, "remove", actor)
     if not reason.strip():
         raise InvalidInput("removal needs a reason", detail_zh="摘牌必须说明理由", field="reason")
-    if alert.responded_by is not None and alert.responded_by == actor.user_id:
-        raise Forbidden(
-            "who responded to a card may not also remove it",
-            detail_zh="回告人不得自行摘牌",
-            field="alert_id",
-        )
-    if alert.status not in ACTIVE:
-        raise IllegalTransition(
-            f"cannot remove an alert that is {alert.status}",
-            detail_zh="该告警已摘牌或已消除",
-            field="alert_id",
-        )
-    before = alert.status
-    alert.status, alert.removed_at, alert.removed_by = "removed", now, actor.user_id
-    alert.removal_reason = reason.strip()
-    alert.updated_at = now
-    history(session, alert, "remove", before, at=now, actor=actor, note=alert.removal_reason)
-    return alert
+    expect(alert, expected, state)
+    reason = reason.strip()
+    return _change(session, alert, "remove", actor, now, reason, removal_reason=reason)

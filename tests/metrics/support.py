@@ -109,6 +109,7 @@ def alert_row(
 ) -> Alert:
     return Alert(
         cause=cause,
+        subject=cause,
         rule_id=rule_id,
         ruleset_version="test",
         level=level,

@@ -5,7 +5,7 @@ from approval_core.cases.models import Case
 from approval_core.db import Base
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
-from approval_core.system.models import SystemAlert
+from approval_core.system.models import RateCounter, SystemAlert
 from approval_core.users.models import User
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "CaseRecord",
     "Complaint",
     "Fact",
+    "RateCounter",
     "Rating",
     "Remedy",
     "SystemAlert",

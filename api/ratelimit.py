@@ -98,17 +98,19 @@ class PublicLimiter:
             self._give_back(slot)
 
     def _take(self, slot: Slot) -> int:
-        table = RateCounter.__table__
+        counter = RateCounter.__table__.c
         with transaction(self.sessions) as session:
             dialect = session.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = insert(table).values(key=slot.key, window_start=slot.window_start, count=1)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[table.c.key, table.c.window_start],
-                set_={"count": table.c.count + 1},
-            ).returning(table.c.count)
+            upsert = insert(RateCounter).values(
+                key=slot.key, window_start=slot.window_start, count=1
+            )
+            stmt = upsert.on_conflict_do_update(
+                index_elements=[counter.key, counter.window_start],
+                set_={"count": counter.count + 1},
+            ).returning(counter.count)
             count = int(session.execute(stmt).scalar_one())
-            if count == 1:  # a new window for this client: drop windows that are over
+            if count == 1:  # a new window for this client: drop the windows that are over
                 session.execute(
                     delete(RateCounter).where(RateCounter.window_start < slot.window_start)
                 )

@@ -22,12 +22,12 @@ from supervisor.notify.deliver import Deliverer
 from supervisor.notify.outbound import OutboundPolicy
 from supervisor.notify.outbox import fan_out
 from tests.conftest import KEY, FrozenClock
+from tests.notify.peers import Mailbox, Receiver, http_receiver, smtp_server
 
 # The keys and outbound policy of the test settings (tests/conftest.py test_settings).
 TEST_SETTINGS = Settings(environment="test", secret_key=KEY, outbound_allow=["127.0.0.1"])
 BOX = SecretBox(TEST_SETTINGS.data_key)
 OUTBOUND = OutboundPolicy.from_settings(TEST_SETTINGS)
-from tests.notify.peers import Mailbox, Receiver, http_receiver, smtp_server
 
 
 @pytest.fixture

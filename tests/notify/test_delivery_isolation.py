@@ -74,5 +74,6 @@ def test_a_malformed_webhook_secret_is_refused_naming_the_field(
     assert client.post(url, json=good, headers=people.auth("admin")).status_code == 201
     with sessions() as session:
         stored = session.scalars(select(ContactPoint.secret)).all()
-    assert len(stored) == 1 and stored[0] is not None
+    assert len(stored) == 1
+    assert stored[0] is not None
     assert BOX.open(stored[0]) == WEBHOOK_SECRET  # stored sealed (tests/security)

@@ -29,9 +29,7 @@ def upgrade() -> None:
     op.execute("UPDATE users SET token_issued_at = created_at")
     for table in ("contact_points", "deliveries"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column(
-                "secret", existing_type=sa.String(length=200), type_=sa.Text()
-            )
+            batch_op.alter_column("secret", existing_type=sa.String(length=200), type_=sa.Text())
         _seal_plain_secrets(table)
     op.create_table(
         "rate_counters",

@@ -35,6 +35,9 @@ tools:
 	  prometheus prometheus-alertmanager >/dev/null; \
 	  else echo "note: install the Debian packages prometheus and prometheus-alertmanager"; fi
 
+# `make run` is the local try-out: development mode, said explicitly (the default is
+# production, which refuses to start without real keys; see README "Keys and environments").
+run: export SUNLIGHT_ENVIRONMENT = development
 run: $(STAMP) system-packages
 	$(BIN)/sunlight db upgrade
 	$(BIN)/sunlight demo load --if-empty

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api import errors
+from api.demo import demo_users_present
 from api.deps import ServiceState
 from api.routers import (
     aftercare,
@@ -24,19 +26,37 @@ from api.routers import (
     system,
     users,
 )
-from approval_core.db import make_engine, make_session_factory
+from approval_core.db import make_engine, make_session_factory, read_only
+from approval_core.errors import ConfigError
 from approval_core.settings import Settings, get_settings
 from approval_core.timeutil import Clock, utcnow
 from supervisor.policy.reload import start_policy
 from supervisor.sweep_pool import SweepPool, WorkerConfig
 
+log = logging.getLogger("sunlight")
+
 
 def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
     """Connect to the database and put the policy in force: the files of rules/ when they are
     valid, else the last version in force (stored in the database) with the refusal reported.
-    Fails only when neither exists (ConfigError listing every problem)."""
+    Fails only when neither exists (ConfigError listing every problem), or when a production
+    database still has users with the published demo tokens."""
+    for line in settings.startup_warnings():
+        log.warning(line)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
+    if settings.environment == "production":
+        with sessions() as session:
+            read_only(session)
+            demo = demo_users_present(session)
+        if demo:
+            raise ConfigError(
+                [
+                    "production refuses to start while users hold published demo tokens "
+                    f"({', '.join(demo)}): `sunlight users list`, then `sunlight users rotate "
+                    "<id>` or `sunlight users disable <id>` for each"
+                ]
+            )
     supervisor, _ = start_policy(sessions, settings.rules_dir, settings.engine_mode, now())
     pool = None
     if settings.sweep_workers > 1:

@@ -101,6 +101,8 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     # people, their contact points and inbox
     ("GET /api/v1/users",                                          STAFF,     "403 ok  ok  ok  ok  ok  403 ok ",  "403 404 404 404 404 ok  403 ok "),
     ("POST /api/v1/users",                                         NONE,      "403 403 403 403 403 403 403 ok ",  ""),
+    ("POST /api/v1/users/{user_id}/disable",                       NONE,      "403 403 403 403 403 403 403 ok ",  ""),
+    ("POST /api/v1/users/{user_id}/token",                         NONE,      "403 403 403 403 403 403 403 ok ",  ""),
     ("GET /api/v1/users/{user_id}/contacts",                       PERSON,    "ok  ok  ok  ok  ok  ok  ok  ok ",  "403 403 403 403 403 403 403 ok "),
     ("POST /api/v1/users/{user_id}/contacts",                      PERSON,    "ok  ok  ok  ok  ok  ok  ok  ok ",  "403 403 403 403 403 403 403 ok "),
     ("DELETE /api/v1/users/{user_id}/contacts/{contact_id}",       PERSON,    "ok  ok  ok  ok  ok  ok  ok  ok ",  "403 403 403 403 403 403 403 ok "),

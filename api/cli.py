@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import ServiceState
@@ -68,7 +70,16 @@ def _sessions() -> sessionmaker[Session]:
 
 @click.group()
 def main() -> None:
-    """Sunlight 网上审批与电子监察."""
+    """Sunlight 网上审批与电子监察.
+
+    SUNLIGHT_ENVIRONMENT is production unless set: then SUNLIGHT_SECRET_KEY, SUNLIGHT_DATA_KEY
+    (hex or base64 of 32 random bytes) and a PostgreSQL SUNLIGHT_DATABASE_URL are required."""
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            click.echo(f"配置无效 / invalid configuration: {error['msg']}", err=True)
+        sys.exit(2)
 
 
 @main.command()
@@ -182,11 +193,63 @@ def users_add(name: str, role: str, department: str | None, email: str | None) -
                 email=email,
                 now=core.now(),
                 known_departments=set(core.catalogue.departments),
+                token_lifetime=get_settings().token_lifetime,
             )
-            user_id = user.id
+            user_id, expires = user.id, user.token_expires_at
     except DomainError as exc:
         raise click.UsageError(f"{exc.field}: {exc.detail}") from exc
-    click.echo(json.dumps({"id": user_id, "role": role, "token": token}, ensure_ascii=False))
+    shown = {"id": user_id, "role": role, "token": token, "expires_at": _iso(expires)}
+    click.echo(json.dumps(shown, ensure_ascii=False))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@users.command("list")
+def users_list() -> None:
+    """Every user and the state of their token (never the token)."""
+    from approval_core.timeutil import utcnow
+    from approval_core.users.service import overview
+
+    with transaction(_sessions()) as session:
+        rows = overview(session, utcnow())
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
+@users.command("disable")
+@click.argument("user_id", type=int)
+def users_disable(user_id: int) -> None:
+    """Revoke the user's token and block login (other API processes: within
+    SUNLIGHT_TOKEN_CACHE_SECONDS)."""
+    from approval_core.timeutil import utcnow
+    from approval_core.users.service import disable_user, token_state
+
+    now = utcnow()
+    try:
+        with transaction(_sessions()) as session:
+            user = disable_user(session, user_id, now)
+            shown = {"id": user.id, "name": user.name, "token": token_state(user, now)}
+    except DomainError as exc:
+        raise click.UsageError(f"{exc.field}: {exc.detail_zh} / {exc.detail}") from exc
+    click.echo(json.dumps(shown, ensure_ascii=False))
+
+
+@users.command("rotate")
+@click.argument("user_id", type=int)
+def users_rotate(user_id: int) -> None:
+    """Issue a new token (printed once) and revoke the old one."""
+    from approval_core.timeutil import utcnow
+    from approval_core.users.service import rotate_token
+
+    lifetime = get_settings().token_lifetime
+    try:
+        with transaction(_sessions()) as session:
+            user, token = rotate_token(session, user_id, utcnow(), lifetime)
+            shown = {"id": user.id, "token": token, "expires_at": _iso(user.token_expires_at)}
+    except DomainError as exc:
+        raise click.UsageError(f"{exc.field}: {exc.detail_zh} / {exc.detail}") from exc
+    click.echo(json.dumps(shown, ensure_ascii=False))
 
 
 @main.group()
@@ -240,9 +303,11 @@ def demo() -> None:
 @demo.command("load")
 @click.option("--if-empty", is_flag=True, help="do nothing when cases exist already")
 def demo_load(if_empty: bool) -> None:
-    """Load demo users and a dozen cases in every state; print the demo tokens."""
-    from api.demo import load_demo
+    """Load demo users and a dozen cases in every state; print the demo tokens.
+    Development only (SUNLIGHT_ENVIRONMENT=development): the demo tokens are published."""
+    from api.demo import load_demo, refuse_outside_development
 
+    _or_exit(lambda: refuse_outside_development(get_settings().environment))
     core = _core()
     with transaction(_sessions()) as session:
         lines = load_demo(session, core, if_empty=if_empty)

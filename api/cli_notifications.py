@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.db import make_engine, make_session_factory, transaction
 from approval_core.errors import DomainError
+from approval_core.keys import SecretBox
 from approval_core.settings import get_settings
 from approval_core.timeutil import utcnow
 from supervisor.notify import service as notify
-from supervisor.notify.channels import smtp_config
 from supervisor.notify.deliver import Deliverer
+from supervisor.notify.outbound import OutboundPolicy
 from supervisor.notify.routing import check_routing, known_codes
 from supervisor.notify.timers import run_timers, send_digests
 
@@ -54,7 +55,8 @@ def check() -> None:
 def add_contact(
     user_id: int, channel: str, address: str, secret: str | None, language: str
 ) -> None:
-    """Add a contact point to a person."""
+    """Add a contact point to a person (its secret stored sealed with SUNLIGHT_DATA_KEY)."""
+    settings = get_settings()
     try:
         with transaction(_sessions()) as session:
             point = notify.add_contact(
@@ -65,6 +67,8 @@ def add_contact(
                 secret=secret,
                 language=language,
                 now=utcnow(),
+                box=SecretBox(settings.data_key),
+                outbound=OutboundPolicy.from_settings(settings),
             )
             shown = notify.contact_view(point)
     except DomainError as exc:
@@ -103,7 +107,7 @@ def replay(delivery_id: int) -> None:
 @notifications.command("deliver")
 def deliver() -> None:
     """Send what is due now, once."""
-    deliverer = Deliverer.with_smtp(_sessions(), utcnow, smtp_config(get_settings()))
+    deliverer = Deliverer.from_settings(_sessions(), utcnow, get_settings())
     click.echo(f"delivered {deliverer.run_once()}")
 
 

@@ -14,9 +14,10 @@ from approval_core.cases import service as cases
 from approval_core.cases.models import Case
 from approval_core.cases.schemas import ActionCommand, Applicant, SubmitCommand
 from approval_core.context import Actor, CoreDeps
+from approval_core.errors import ConfigError
 from approval_core.timeutil import LEGAL_TZ, legal_date
 from approval_core.users.models import User
-from approval_core.users.service import add_user
+from approval_core.users.service import add_user, token_digest
 
 DEPT = "LAWYER-DIV"
 PLS = "PLS-DIV"  # public legal services: notaries, judicial appraisal
@@ -35,6 +36,27 @@ DEMO_USERS = (
     ("demo-reviewer-pls", "公共法律服务处 曹审核", "reviewer", PLS),
     ("demo-head-pls", "公共法律服务处 严处长", "head", PLS),
 )
+
+
+def refuse_outside_development(environment: str) -> None:
+    """Demo users have published tokens (demo-admin...): development only."""
+    if environment != "development":
+        raise ConfigError(
+            [
+                f"演示数据只能在开发模式下加载（当前 SUNLIGHT_ENVIRONMENT={environment}）/ "
+                "demo data loads only with SUNLIGHT_ENVIRONMENT=development: its users have "
+                "published tokens such as demo-admin"
+            ]
+        )
+
+
+def demo_users_present(session: Session) -> list[str]:
+    """Active users still holding a published demo token (a production start refuses them)."""
+    digests = {token_digest(token): token for token, *_ in DEMO_USERS}
+    stmt = select(User.token_hash).where(
+        User.token_hash.in_(digests), User.active.is_(True), User.token_revoked_at.is_(None)
+    )
+    return sorted(digests[h] for h in session.scalars(stmt))
 
 
 @dataclass
@@ -97,6 +119,7 @@ def _users(session: Session, core: CoreDeps) -> dict[str, Actor]:
                 now=core.now(),
                 known_departments=known,
                 token=token,
+                token_lifetime=None,  # development only (see refuse_outside_development)
             )
         actors[token] = Actor(existing.id, existing.name, role, department)
     return actors

@@ -13,11 +13,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.ratelimit import PublicLimiter
 from approval_core.context import Actor, CoreDeps
+from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput
 from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
-from approval_core.users.service import user_by_token
+from approval_core.users.cache import TokenCache
+from approval_core.users.service import token_digest, user_by_token
 from supervisor.judge_loop import JudgeLoop
 from supervisor.runtime import Supervisor
 from supervisor.sweep_pool import SweepPool
@@ -33,17 +36,22 @@ class ServiceState:
     supervisor: Supervisor  # holds the policy in force
     now: Clock = utcnow
     sweep_pool: SweepPool | None = None  # SUNLIGHT_SWEEP_WORKERS > 1
+    # From the settings: token look-ups cached for a few seconds (this process), and the
+    # public look-up's rate limit (in the database, shared by processes).
+    tokens: TokenCache = field(init=False)
+    limiter: PublicLimiter = field(init=False)
+    judge: JudgeLoop = field(init=False)  # judges facts off the request path
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenCache(self.settings.token_cache_seconds)
+        self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
+        self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
 
     @property
     def core(self) -> CoreDeps:
         """The core's dependencies from the policy in force now: take them once per request
         (a reload in between gives the next request the new policy, never a mix)."""
         return self.supervisor.deps(self.settings.secret_key, self.now)
-
-    judge: JudgeLoop = field(init=False)  # judges facts off the request path
-
-    def __post_init__(self) -> None:
-        self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
 
 
 def state(request: Request) -> ServiceState:
@@ -68,11 +76,20 @@ def current_actor(
     if credentials is None:
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     service = state(request)
+    digest, now = token_digest(credentials.credentials), service.now()
+    actor = service.tokens.get(digest, now)
+    if actor is not None:
+        return actor
     with service.sessions() as session:
-        user = user_by_token(session, credentials.credentials)
+        read_only(session)
+        user = user_by_token(session, credentials.credentials, now)
     if user is None:
-        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
-    return Actor(user.id, user.name, user.role, user.department_code)
+        raise HTTPException(
+            401, "invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    actor = Actor(user.id, user.name, user.role, user.department_code)
+    service.tokens.put(digest, actor, user.token_expires_at)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

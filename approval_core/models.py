@@ -6,7 +6,7 @@ from approval_core.db import Base
 from approval_core.idempotency.models import RememberedAnswer
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
-from approval_core.system.models import SystemAlert
+from approval_core.system.models import RateCounter, SystemAlert
 from approval_core.users.models import User
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "CaseRecord",
     "Complaint",
     "Fact",
+    "RateCounter",
     "Rating",
     "RememberedAnswer",
     "Remedy",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from approval_core.keys import DATA_KEY_BYTES, DEV_SECRET_KEY, derived_data_key, key_problem
 
 # Legal dates are always Asia/Shanghai dates (docs/DOMAIN.md section 3), whatever the server's zone.
 LEGAL_TIME_ZONE = "Asia/Shanghai"
@@ -15,17 +19,36 @@ LEGAL_TIME_ZONE = "Asia/Shanghai"
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+Networks = Annotated[list[str], NoDecode]  # from the environment: comma-separated
+
+
 class Settings(BaseSettings):
-    """Service settings. `environment=production` refuses unsafe defaults."""
+    """Service settings. Production (the default when nothing is set) refuses to start without
+    strong keys; development and test must be chosen explicitly (SUNLIGHT_ENVIRONMENT)."""
 
     model_config = SettingsConfigDict(env_prefix="SUNLIGHT_", extra="ignore")
 
-    environment: Literal["development", "production", "test"] = "development"
+    environment: Literal["development", "production", "test"] = "production"
     database_url: str = f"sqlite:///{Path.cwd() / 'var' / 'sunlight.sqlite3'}"
     rules_dir: Path = _REPO_ROOT / "rules"
     time_zone: str = LEGAL_TIME_ZONE
-    # Secret mixed into record hashes and receipt verification codes.
-    secret_key: str = "dev-insecure-secret-change-me"
+    # Secret mixed into record hashes and receipt verification codes: hex or base64 of at least
+    # 32 random bytes (approval_core/keys.py). Development without one uses DEV_SECRET_KEY.
+    secret_key: str = ""
+    # Seals stored contact-point secrets: hex or base64 of exactly 32 random bytes.
+    data_key: str = ""
+    # Bearer tokens: lifetime of a new or rotated token; how long a process trusts a token it
+    # looked up before looking again (a revocation elsewhere takes effect within this).
+    token_lifetime_days: int = Field(default=90, ge=1, le=3660)
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # Outbound notifications: networks allowed although loopback, link-local or private
+    # (e.g. "10.20.0.0/16,127.0.0.1"); every other non-public address is refused.
+    outbound_allow: Networks = []
+    # The public look-up: peers whose X-Forwarded-For is believed (reverse proxies), and at
+    # most `public_lookup_limit` failed look-ups per client within each window.
+    trusted_proxies: Networks = []
+    public_lookup_limit: int = Field(default=10, ge=1)
+    public_lookup_window_seconds: int = Field(default=60, ge=1, le=86400)
     # How facts are judged: durable-rules (the design's engine), plain Python, or both compared.
     engine_mode: Literal["durable", "python", "dual"] = "durable"
     # Reload the rules when a file under rules_dir changes (all or nothing).
@@ -55,14 +78,61 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("outbound_allow", "trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for net in value:
+                ipaddress.ip_network(str(net), strict=False)  # ValueError names the bad one
+        return value
+
     @model_validator(mode="after")
-    def _safe_in_production(self) -> Settings:
-        if self.environment == "production":
-            if self.secret_key.startswith("dev-insecure"):
-                raise ValueError("SUNLIGHT_SECRET_KEY must be set in production")
-            if self.database_url.startswith("sqlite"):
-                raise ValueError("production needs PostgreSQL (SUNLIGHT_DATABASE_URL)")
+    def _safe_keys(self) -> Settings:
+        """Production: strong keys and PostgreSQL, or no start. Development and test (chosen
+        explicitly) fall back to the published development key, said loudly at start."""
+        if self.environment != "production":
+            self.secret_key = self.secret_key or DEV_SECRET_KEY
+            self.data_key = self.data_key or derived_data_key(self.secret_key)
+            return self
+        problems = [
+            key_problem("SUNLIGHT_SECRET_KEY", self.secret_key),
+            key_problem("SUNLIGHT_DATA_KEY", self.data_key, exact=DATA_KEY_BYTES),
+        ]
+        if self.data_key and self.data_key == self.secret_key:
+            problems.append("SUNLIGHT_DATA_KEY must differ from SUNLIGHT_SECRET_KEY")
+        if self.database_url.startswith("sqlite"):
+            problems.append("production needs PostgreSQL (SUNLIGHT_DATABASE_URL)")
+        found = [p for p in problems if p]
+        if found:
+            raise ValueError(
+                "refusing to start in production (SUNLIGHT_ENVIRONMENT=production, the default; "
+                "set SUNLIGHT_ENVIRONMENT=development for a local try-out): " + "; ".join(found)
+            )
         return self
+
+    @property
+    def token_lifetime(self) -> timedelta:
+        return timedelta(days=self.token_lifetime_days)
+
+    def startup_warnings(self) -> list[str]:
+        """What every start must say out loud (development keys are public)."""
+        if self.environment == "production":
+            return []
+        line = "!" * 78
+        return [
+            line,
+            f"!!! SUNLIGHT_ENVIRONMENT={self.environment}: NOT FOR REAL DATA",
+            "!!! "
+            + (
+                "using the PUBLIC development key: records and receipt codes can be forged"
+                if self.secret_key == DEV_SECRET_KEY
+                else "keys are not checked in this mode"
+            ),
+            "!!! 开发/测试模式：密钥公开或未经检查，切勿用于真实数据",
+            line,
+        ]
 
 
 @lru_cache(maxsize=1)

@@ -139,8 +139,9 @@ class Jobs:
     def deliver(self) -> int:
         """Send due deliveries (any worker: claims keep them apart)."""
         if self.deliverer is None:
-            smtp = self.smtp or smtp_config(Settings())  # (read now: the environment of today)
-            self.deliverer = Deliverer.with_smtp(self.sessions, self.deps.now, smtp)
+            settings = Settings()  # (read now: the environment of today)
+            smtp = self.smtp or smtp_config(settings)
+            self.deliverer = Deliverer.from_settings(self.sessions, self.deps.now, settings, smtp)
             self.deliverer.on_attempt = self.supervisor.metrics.count_delivery
         return self.deliverer.run_once()
 

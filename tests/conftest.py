@@ -29,6 +29,11 @@ from supervisor.runtime import Supervisor
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"
 KEY = "test-secret-key"
+# The suite runs in the explicit test environment (weak keys accepted, said loudly), for the
+# settings it builds and for every CLI call and subprocess; it sends notifications to real
+# peers on loopback, which must therefore be allowed explicitly.
+os.environ["SUNLIGHT_ENVIRONMENT"] = "test"
+os.environ["SUNLIGHT_OUTBOUND_ALLOW"] = "127.0.0.1"
 
 
 _FIGURES: list[str] = []
@@ -131,10 +136,22 @@ def service(
     db_url: str,
     supervisor: Supervisor,
 ) -> ServiceState:
-    settings = Settings(database_url=db_url, rules_dir=RULES, secret_key=KEY, environment="test")
+    settings = test_settings(db_url)
     return ServiceState(
         settings=settings, engine=engine, sessions=sessions, supervisor=supervisor, now=clock
     )
+
+
+def test_settings(db_url: str, **overrides: object) -> Settings:
+    """The settings of the test service (environment test, loopback allowed outbound)."""
+    values: dict[str, object] = {
+        "database_url": db_url,
+        "rules_dir": RULES,
+        "secret_key": KEY,
+        "environment": "test",
+        "outbound_allow": ["127.0.0.1"],
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -183,6 +200,7 @@ def people(sessions: sessionmaker[Session], core: CoreDeps) -> People:
                 department=department,
                 now=core.now(),
                 known_departments=set(departments),
+                token_lifetime=None,  # tests move the clock by months; expiry: tests/security
             )
             tokens[who] = token
             actors[who] = Actor(user.id, user.name, role, department)

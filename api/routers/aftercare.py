@@ -146,6 +146,6 @@ def rate_public(
     tracking_no: str, code: str, body: RatingIn, request: Request, service: Service
 ) -> dict[str, Any]:
     """好差评 with tracking number + query code (no login); once per concluded case."""
-    with unit_of_work(service) as session:
-        case = _find(session, request, service, tracking_no, code)
+    with service.limiter.attempt(request, service.now()) as slot, unit_of_work(service) as session:
+        case = _find(session, slot, service, tracking_no, code)
         return _rate(service, session, case, body)

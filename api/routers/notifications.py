@@ -1,7 +1,9 @@
 """Notifications: people's contact points, their inbox, and the delivery log with dead letters.
 
-Contact points are managed by their owner or an admin. Supervisors and admins read the
-delivery log (every attempt: the proof that someone was told) and replay dead letters.
+Contact points are managed by their owner or an admin; their secrets are write-only (stored
+sealed, shown as `signed`), their destinations limited (supervisor/notify/outbound.py).
+Supervisors and admins read the delivery log (every attempt: the proof that someone was
+told) and replay dead letters.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CurrentActor, Service, require_role, unit_of_work
 from approval_core.context import Actor
 from approval_core.errors import Forbidden
+from approval_core.keys import SecretBox
 from supervisor.notify import service as notify
+from supervisor.notify.outbound import OutboundPolicy
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
@@ -66,6 +70,8 @@ def add_contact(
             secret=body.secret,
             language=body.language,
             now=service.core.now(),
+            box=SecretBox(service.settings.data_key),
+            outbound=OutboundPolicy.from_settings(service.settings),
         )
         return notify.contact_view(point)
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, HTTPException, Request
 
 from api.deps import CurrentActor, Service, unit_of_work
 from api.receipt_response import Format, receipt_response
-from api.routers.public import limiter
 from approval_core.cases import service as cases
 from approval_core.receipts.service import latest_receipt, receipts_of
 from approval_core.receipts.verify import verification_view, verify_code
@@ -37,13 +36,11 @@ def get_receipt(
 
 @router.get("/receipts/verify/{code}")
 def verify_receipt(code: str, request: Request, service: Service) -> dict[str, Any]:
-    """Anyone may check a printed code: unknown or altered receipts get 404, repeated misses 429."""
-    client = request.client.host if request.client else "unknown"
-    if limiter.blocked(client):
-        raise HTTPException(429, "too many failed look-ups; try again later")
-    with unit_of_work(service) as session:
+    """Anyone may check a printed code: unknown or altered receipts get 404, repeated misses 429
+    (the public look-up's limit, api/ratelimit.py)."""
+    with service.limiter.attempt(request, service.now()) as slot, unit_of_work(service) as session:
         found = verify_code(session, service.core, code)
         if found is None:
-            limiter.fail(client)
             raise HTTPException(404, "no genuine receipt with this verification code")
+        slot.found()
         return verification_view(*found)

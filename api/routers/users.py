@@ -1,4 +1,6 @@
-"""People: who can be assigned (staff see their department), and user creation (admin)."""
+"""People: who can be assigned (staff see their department); user creation, disabling and token
+rotation (admin). A disable or rotation here is seen by this process's token cache at once, by
+other processes within SUNLIGHT_TOKEN_CACHE_SECONDS."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import select
 
 from api.deps import CurrentActor, Service, require_role, unit_of_work
 from approval_core.users.models import User
-from approval_core.users.service import add_user
+from approval_core.users.service import add_user, disable_user, rotate_token, token_state
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -62,5 +64,33 @@ def create_user(body: NewUser, actor: CurrentActor, service: Service) -> dict[st
             email=body.email,
             now=service.core.now(),
             known_departments=set(service.core.catalogue.departments),
+            token_lifetime=service.settings.token_lifetime,
         )
-        return {**_public(user), "token": token}
+        return {**_public(user), "token": token, "expires_at": _expiry(user)}
+
+
+def _expiry(user: User) -> str | None:
+    return user.token_expires_at.isoformat() if user.token_expires_at else None
+
+
+@router.post("/{user_id}/disable")
+def disable(user_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+    """No more login for the user: their token is revoked (admin)."""
+    require_role(actor, "admin")
+    now = service.now()
+    with unit_of_work(service) as session:
+        user = disable_user(session, user_id, now)
+        shown = {**_public(user), "token": token_state(user, now)}
+    service.tokens.forget_user(user_id)
+    return shown
+
+
+@router.post("/{user_id}/token")
+def rotate(user_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+    """A new token for the user, returned once; the old one stops working (admin)."""
+    require_role(actor, "admin")
+    with unit_of_work(service) as session:
+        user, token = rotate_token(session, user_id, service.now(), service.settings.token_lifetime)
+        shown = {**_public(user), "token": token, "expires_at": _expiry(user)}
+    service.tokens.forget_user(user_id)
+    return shown

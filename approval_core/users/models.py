@@ -1,4 +1,6 @@
-"""The user row. Tokens are stored only as SHA-256 digests."""
+"""The user row. A user has one bearer token at a time, stored only as its SHA-256 digest, with
+when it was issued, when it expires (none: development demo tokens only) and when it was
+revoked (disable); rotating replaces the digest, so the old token stops matching."""
 
 from __future__ import annotations
 
@@ -19,5 +21,8 @@ class User(Base):
     department_code: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_issued_at: Mapped[datetime | None] = mapped_column()
+    token_expires_at: Mapped[datetime | None] = mapped_column()
+    token_revoked_at: Mapped[datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column()

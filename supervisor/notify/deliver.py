@@ -4,10 +4,13 @@ A run claims due deliveries (a claim expires, so a delivery whose sender died is
 again: at least once, never lost), sends each outside any transaction with its channel's
 timeout, then records the attempt. A failure is retried after an exponential backoff with
 jitter; after `max_attempts` the delivery is dead (a dead letter) until someone replays it.
+Just before each attempt the destination is checked again (supervisor/notify/outbound.py) and
+the contact point's secret opened with the data key; either failing is a failed attempt.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -17,8 +20,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from supervisor.notify.channels import Channel, Outgoing, Result, SmtpConfig, standard_channels
+from approval_core.keys import SecretBox
+from approval_core.settings import Settings
+from supervisor.notify.channels import (
+    Channel,
+    Outgoing,
+    Result,
+    SmtpConfig,
+    smtp_config,
+    standard_channels,
+)
 from supervisor.notify.models import Delivery, DeliveryAttempt
+from supervisor.notify.outbound import URL_CHANNELS, OutboundPolicy, url_host
 
 TIMEOUTS = {"email": 20.0, "webhook": 10.0, "wecom": 5.0, "dingtalk": 5.0, "alertmanager": 5.0}
 
@@ -36,12 +49,28 @@ class Deliverer:
     rng: random.Random = field(default_factory=random.Random)
     # Told of every attempt's channel and outcome (e.g. the process's metrics).
     on_attempt: Callable[[str, bool], None] | None = None
+    # Opens the stored secrets; where sending is allowed; the SMTP server e-mail goes through.
+    box: SecretBox = field(kw_only=True)
+    outbound: OutboundPolicy = field(kw_only=True)
+    smtp_host: str = field(kw_only=True, default="127.0.0.1")
 
     @classmethod
-    def with_smtp(
-        cls, sessions: sessionmaker[Session], now: Callable[[], datetime], smtp: SmtpConfig
+    def from_settings(
+        cls,
+        sessions: sessionmaker[Session],
+        now: Callable[[], datetime],
+        settings: Settings,
+        smtp: SmtpConfig | None = None,
     ) -> Deliverer:
-        return cls(sessions, now, standard_channels(smtp))
+        smtp = smtp or smtp_config(settings)
+        return cls(
+            sessions,
+            now,
+            standard_channels(smtp),
+            box=SecretBox(settings.data_key),
+            outbound=OutboundPolicy.from_settings(settings),
+            smtp_host=smtp.host,
+        )
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential (base * 2^(n-1), capped) with jitter: between half and all of it."""
@@ -70,6 +99,12 @@ class Deliverer:
         if channel is None:
             return Result(False, f"no channel {out.channel}")
         try:
+            host = url_host(out.address) if out.channel in URL_CHANNELS else self.smtp_host
+            refused = self.outbound.check_send(host or "")
+            if refused:
+                return Result(False, refused)
+            if out.secret is not None:
+                out = dataclasses.replace(out, secret=self.box.open(out.secret))
             return channel(out, self.timeouts.get(out.channel, 10.0), self.now())
         except Exception as exc:  # noqa: BLE001 (recorded on the delivery, see above)
             return Result(False, f"error before or while sending: {type(exc).__name__}: {exc}")

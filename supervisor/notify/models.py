@@ -24,8 +24,9 @@ class ContactPoint(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(500))
-    # webhook: a whsec_ secret; dingtalk: the robot's SEC... secret (signed mode)
-    secret: Mapped[str | None] = mapped_column(String(200))
+    # webhook: a whsec_ secret; dingtalk: the robot's SEC... secret (signed mode); sealed with
+    # SUNLIGHT_DATA_KEY (approval_core/keys.py SecretBox), opened only to send
+    secret: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="zh")
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column()
@@ -44,7 +45,7 @@ class Delivery(Base):
     user_id: Mapped[int | None] = mapped_column(index=True)
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str | None] = mapped_column(String(200))
+    secret: Mapped[str | None] = mapped_column(Text)  # the contact point's, still sealed
     language: Mapped[str] = mapped_column(String(8), default="zh")
     message: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import urllib.parse
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from approval_core.errors import InvalidInput, NotFound
+from approval_core.keys import SecretBox
 from approval_core.users.models import User
 from supervisor.notify.models import (
     CHANNELS,
@@ -21,6 +23,7 @@ from supervisor.notify.models import (
     DeliveryAttempt,
     InboxMessage,
 )
+from supervisor.notify.outbound import OutboundPolicy
 
 LANGUAGES = ("zh", "en")
 
@@ -53,9 +56,13 @@ def add_contact(
     channel: str,
     address: str,
     now: datetime,
+    box: SecretBox,
+    outbound: OutboundPolicy,
     secret: str | None = None,
     language: str = "zh",
 ) -> ContactPoint:
+    """A contact point; its destination checked against the outbound policy, its secret
+    stored sealed with the data key (opened only to send)."""
     _user(session, user_id)
     if channel not in CHANNELS:
         raise InvalidInput(
@@ -67,13 +74,14 @@ def add_contact(
         raise InvalidInput("language is zh or en", detail_zh="语言须为 zh 或 en", field="language")
     if not address.strip():
         raise InvalidInput("an address is needed", detail_zh="地址不能为空", field="address")
+    outbound.check_new(channel, address.strip())
     if channel == "webhook" and secret is not None:
         check_webhook_secret(secret)
     point = ContactPoint(
         user_id=user_id,
         channel=channel,
         address=address.strip(),
-        secret=secret,
+        secret=box.seal(secret) if secret is not None else None,
         language=language,
         enabled=True,
         created_at=now,
@@ -81,6 +89,15 @@ def add_contact(
     session.add(point)
     session.flush()
     return point
+
+
+def shown_address(address: str) -> str:
+    """An address as shown: robot URLs carry their access token in the query, never shown."""
+    parsed = urllib.parse.urlsplit(address)
+    if not parsed.query or parsed.scheme not in ("http", "https"):
+        return address
+    masked = "&".join(f"{part.split('=')[0]}=***" for part in parsed.query.split("&"))
+    return urllib.parse.urlunsplit(parsed._replace(query=masked))
 
 
 def contacts(session: Session, user_id: int) -> Sequence[ContactPoint]:
@@ -102,7 +119,7 @@ def contact_view(point: ContactPoint) -> dict[str, Any]:
         "id": point.id,
         "user_id": point.user_id,
         "channel": point.channel,
-        "address": point.address,
+        "address": shown_address(point.address),
         "language": point.language,
         "enabled": point.enabled,
         "signed": point.secret is not None,
@@ -162,7 +179,7 @@ def delivery_view(session: Session, row: Delivery) -> dict[str, Any]:
         "alert_id": row.alert_id,
         "user_id": row.user_id,
         "channel": row.channel,
-        "address": row.address,
+        "address": shown_address(row.address),
         "status": row.status,
         "attempts": row.attempts,
         "last_error": row.last_error,

@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.routers.public import limiter
 from approval_core.context import CoreDeps
 from tests.conftest import FrozenClock, People
 from tests.support import bj, counts, item_in, mandatory_materials
@@ -200,7 +199,6 @@ def test_handlers_see_only_their_department(
 def test_public_query_with_code_and_rate_limit(
     client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
 ) -> None:
-    limiter._failures.clear()
     created = _file(client, people, core)
     clock.advance(hours=1)
     _act(client, people, "clerk", created["id"], action="register")
@@ -219,7 +217,6 @@ def test_public_query_with_code_and_rate_limit(
         client.get(url, params={"code": "WRONG123"})
     limited = client.get(url, params={"code": created["query_code"]})
     assert limited.status_code == 429
-    limiter._failures.clear()
 
 
 def test_items_catalogue_is_public(client: TestClient, core: CoreDeps) -> None:

@@ -48,8 +48,10 @@ def test_users_add_prints_a_working_token(cli_env: CliRunner) -> None:
 
 
 def test_demo_loads_cases_in_every_state_and_chains_verify(
-    cli_env: CliRunner, sessions: sessionmaker[Session]
+    cli_env: CliRunner, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SUNLIGHT_ENVIRONMENT", "development")  # demo data: development only
+    get_settings.cache_clear()
     assert cli_env.invoke(main, ["db", "upgrade"]).exit_code == 0
     result = cli_env.invoke(main, ["demo", "load", "--if-empty"])
     assert result.exit_code == 0, result.output

@@ -14,12 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.deps import ServiceState
+from approval_core.keys import SecretBox
+from approval_core.settings import Settings
 from supervisor.notify import service as notify
 from supervisor.notify.channels import SmtpConfig, standard_channels
 from supervisor.notify.deliver import Deliverer
+from supervisor.notify.outbound import OutboundPolicy
 from supervisor.notify.outbox import fan_out
-from tests.conftest import FrozenClock
+from tests.conftest import KEY, FrozenClock
 from tests.notify.peers import Mailbox, Receiver, http_receiver, smtp_server
+
+# The keys and outbound policy of the test settings (tests/conftest.py test_settings).
+TEST_SETTINGS = Settings(environment="test", secret_key=KEY, outbound_allow=["127.0.0.1"])
+BOX = SecretBox(TEST_SETTINGS.data_key)
+OUTBOUND = OutboundPolicy.from_settings(TEST_SETTINGS)
 
 
 @pytest.fixture
@@ -44,6 +52,9 @@ def deliverer(
         max_attempts=3,
         rng=random.Random(7),
         claim_for=timedelta(minutes=5),
+        box=BOX,
+        outbound=OUTBOUND,
+        smtp_host=smtp.host,
     )
 
 
@@ -78,7 +89,14 @@ def queue(
     """One contact point for `user_id` and one message fanned out to it."""
     with sessions() as session, session.begin():
         notify.add_contact(
-            session, user_id, channel=channel, address=address, secret=secret, now=clock()
+            session,
+            user_id,
+            channel=channel,
+            address=address,
+            secret=secret,
+            now=clock(),
+            box=BOX,
+            outbound=OUTBOUND,
         )
         fan_out(
             session,

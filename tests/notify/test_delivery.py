@@ -110,7 +110,14 @@ def test_a_sender_killed_mid_delivery_loses_nothing(
     queue(sessions, clock, _handler(people), "webhook", receiver.url("/webhook"), WEBHOOK_SECRET)
     claimed = deliverer._claim(10)  # the process claims it, then dies before sending
     assert len(claimed) == 1
-    restarted = Deliverer(sessions, clock, deliverer.channels)
+    restarted = Deliverer(
+        sessions,
+        clock,
+        deliverer.channels,
+        box=deliverer.box,
+        outbound=deliverer.outbound,
+        smtp_host=deliverer.smtp_host,
+    )
     assert restarted.run_once() == 0  # the claim still holds: no double send meanwhile
     clock.advance(minutes=6)  # the claim has expired
     assert restarted.run_once() == 1
@@ -161,10 +168,11 @@ def test_contacts_and_inbox_through_the_api(
 _SENDER = """
 import sys
 from approval_core.db import make_engine, make_session_factory
-from approval_core.timeutil import utcnow
+from approval_core.settings import Settings
 from approval_core.timeutil import utcnow
 from supervisor.notify.deliver import Deliverer
-Deliverer(make_session_factory(make_engine(sys.argv[1])), utcnow).run_once()
+settings = Settings(secret_key="test-secret-key")  # SUNLIGHT_ENVIRONMENT=test, from the suite
+Deliverer.from_settings(make_session_factory(make_engine(sys.argv[1])), utcnow, settings).run_once()
 """
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.models import ContactPoint, Delivery, DeliveryAttempt
 from tests.conftest import FrozenClock, People
-from tests.notify.conftest import queue
+from tests.notify.conftest import BOX, queue
 from tests.notify.peers import WEBHOOK_SECRET, Receiver
 
 
@@ -32,7 +32,7 @@ def test_a_poisoned_delivery_is_dead_lettered_while_the_others_are_sent(
     queue(sessions, clock, head, "webhook", good_url, WEBHOOK_SECRET)
     with sessions() as session, session.begin():  # a secret stored before it was checked
         session.execute(
-            update(Delivery).where(Delivery.address == bad_url).values(secret="whsec_abc")
+            update(Delivery).where(Delivery.address == bad_url).values(secret=BOX.seal("whsec_abc"))
         )
     assert deliverer.run_once() == 1  # the good one, in the same run
     for _ in range(deliverer.max_attempts):
@@ -73,4 +73,7 @@ def test_a_malformed_webhook_secret_is_refused_naming_the_field(
     }
     assert client.post(url, json=good, headers=people.auth("admin")).status_code == 201
     with sessions() as session:
-        assert session.scalars(select(ContactPoint.secret)).all() == [WEBHOOK_SECRET]
+        stored = session.scalars(select(ContactPoint.secret)).all()
+    assert len(stored) == 1
+    assert stored[0] is not None
+    assert BOX.open(stored[0]) == WEBHOOK_SECRET  # stored sealed (tests/security)

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from api.routers.public import limiter
 from approval_core.context import CoreDeps
 from tests.conftest import People
 from tests.support import item_in, mandatory_materials
 
 PROBLEM = "application/problem+json"
 REASON = "不属于本厅职权范围，请向 <市司法局> 申请"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limiter() -> Iterator[None]:
-    limiter._failures.clear()
-    yield
-    limiter._failures.clear()
 
 
 def _rejected_case(client: TestClient, people: People, core: CoreDeps) -> dict[str, Any]:

@@ -15,9 +15,17 @@ from typing import Any
 
 import httpx
 
+from approval_core.keys import SecretBox
+from approval_core.settings import Settings
+from supervisor.notify.outbound import OutboundPolicy
 from tests.conftest import REPO, RULES
 
 SERVER_KEY = "reliability-suite-secret-0123456789abcdef-0123456789"  # the records' HMAC key
+# The server's settings as the test sees them: the same keys, so the test can seal a contact
+# point's secret the server will open.
+SERVER_SETTINGS = Settings(environment="test", secret_key=SERVER_KEY, outbound_allow=["127.0.0.1"])
+BOX = SecretBox(SERVER_SETTINGS.data_key)
+OUTBOUND = OutboundPolicy.from_settings(SERVER_SETTINGS)
 
 
 def free_port() -> int:
@@ -48,6 +56,7 @@ class Process:
             "SUNLIGHT_DATABASE_URL": self.db_url,
             "SUNLIGHT_SECRET_KEY": SERVER_KEY,
             "SUNLIGHT_ENVIRONMENT": "test",
+            "SUNLIGHT_OUTBOUND_ALLOW": "127.0.0.1",
             "SUNLIGHT_RULES_DIR": str(RULES),
             "SUNLIGHT_HOST": "127.0.0.1",
             "SUNLIGHT_PORT": str(self.port),

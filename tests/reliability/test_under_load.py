@@ -32,7 +32,7 @@ from supervisor.notify.service import add_contact
 from supervisor.processing import MAX_ATTEMPTS
 from tests.notify.peers import WEBHOOK_SECRET, Receiver, http_receiver
 from tests.reliability.load import ITEM, Client, Ledger, Tokens, drive
-from tests.reliability.server import SERVER_KEY, Process
+from tests.reliability.server import BOX, OUTBOUND, SERVER_KEY, Process
 from tests.support import mandatory_materials
 
 
@@ -145,6 +145,8 @@ def test_sigkill_of_server_and_worker_loses_nothing(
             address=receiver.url("/webhook"),
             now=utcnow(),
             secret=WEBHOOK_SECRET,
+            box=BOX,
+            outbound=OUTBOUND,
         )
     server = Process("serve", db_url, tmp_path)
     worker = Process("worker", db_url, tmp_path)

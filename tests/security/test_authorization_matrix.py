@@ -22,7 +22,7 @@ from approval_core.aftercare.schemas import ComplaintIn, RemedyIn
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from approval_core.db import transaction
-from approval_core.users.service import ROLES
+from approval_core.users.service import ROLES, add_user
 from supervisor.alerts.models import Alert
 from supervisor.notify import service as notify
 from supervisor.notify.models import Delivery, InboxMessage
@@ -30,6 +30,7 @@ from supervisor.policy.versions import store_version
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from tests.conftest import People
+from tests.notify.conftest import BOX, OUTBOUND
 from tests.support import act, item_in, mandatory_materials, submit
 
 APPLICANT = {"name": "张三", "id_number": "360102199001011234"}
@@ -55,6 +56,19 @@ class World:
     public: dict[str, str] = field(default_factory=dict)
     version: str = ""
     _serial: count[int] = field(default_factory=count)
+
+    def colleague(self) -> int:
+        """A new handler of the people's department, for routes that change a user."""
+        with transaction(self.sessions) as session:
+            user, _ = add_user(
+                session,
+                name=f"同事 {next(self._serial)}",
+                role="handler",
+                department=self.people.department,
+                now=self.core.now(),
+                known_departments=set(self.core.catalogue.departments),
+            )
+            return user.id
 
     def uid(self, who: str) -> int:
         user_id = self.people.actors[who].user_id
@@ -161,7 +175,13 @@ def _build_world(
     with transaction(sessions) as session:
         for who in (*ROLES, BYSTANDER):
             point = notify.add_contact(
-                session, world.uid(who), channel="email", address=f"{who}@example.gov.cn", now=now
+                session,
+                world.uid(who),
+                channel="email",
+                address=f"{who}@example.gov.cn",
+                now=now,
+                box=BOX,
+                outbound=OUTBOUND,
             )
             message = InboxMessage(
                 key=f"matrix-{who}",
@@ -301,6 +321,10 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
     "POST /api/v1/users": lambda a: Req(
         json={"name": "新同事", "role": "handler", "department": a.w.people.department}
     ),
+    # (a colleague made for the call: disabling or re-issuing for someone the walk uses would
+    # lock them out of the next cells)
+    "POST /api/v1/users/{user_id}/disable": lambda a: Req({"user_id": a.w.colleague()}),
+    "POST /api/v1/users/{user_id}/token": lambda a: Req({"user_id": a.w.colleague()}),
     "GET /api/v1/users/{user_id}/contacts": lambda a: Req({"user_id": a.w.uid(a.person)}),
     "POST /api/v1/users/{user_id}/contacts": lambda a: Req({"user_id": a.w.uid(a.person)}, CONTACT),
     "DELETE /api/v1/users/{user_id}/contacts/{contact_id}": lambda a: Req(

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, InvalidInput
+from approval_core.inputs import control_character
 from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
 from approval_core.users.service import user_by_token
@@ -88,16 +88,18 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 Service = Annotated[ServiceState, Depends(state)]
 
 
-def aware(value: datetime | None, field: str) -> datetime | None:
-    """A moment from a query: it must carry its offset (a naive time is ambiguous for legal
-    dates), else a 422 naming the field."""
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise InvalidInput(
-            f"{field} must include a time zone offset, e.g. 2026-03-02T09:00:00+08:00",
-            detail_zh=f"{field} 必须带时区，例如 2026-03-02T09:00:00+08:00",
-            field=field,
-        )
-    return value
+def guard_parameters(request: Request) -> None:
+    """Every route's first dependency: no path or query value may carry a control character
+    (a NUL cannot even be stored on PostgreSQL); 422 naming the parameter. Ids, moments and
+    bodies are checked by their types (`approval_core/inputs.py`)."""
+    values = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in values:
+        if isinstance(value, str) and control_character(value) is not None:
+            raise InvalidInput(
+                f"{name} must not contain control characters",
+                detail_zh=f"{name} 不能包含控制字符",
+                field=name,
+            )
 
 
 def require_role(actor: Actor, *roles: str) -> None:

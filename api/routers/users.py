@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import select
 
 from api.deps import CurrentActor, Service, require_role, unit_of_work
+from approval_core.inputs import Line
 from approval_core.users.models import User
 from approval_core.users.service import add_user
 
@@ -18,9 +19,9 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 class NewUser(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200)
-    role: str
-    department: str | None = None
+    name: Line = Field(min_length=1, max_length=200)
+    role: Line = Field(max_length=32)
+    department: Line | None = Field(default=None, max_length=64)
     email: EmailStr | None = None
 
 
@@ -36,7 +37,7 @@ def _public(user: User) -> dict[str, Any]:
 
 @router.get("")
 def list_users(
-    actor: CurrentActor, service: Service, role: str | None = None
+    actor: CurrentActor, service: Service, role: Line | None = None
 ) -> list[dict[str, Any]]:
     """Staff of the caller's department (all departments for admin and supervisors)."""
     require_role(actor, "clerk", "handler", "reviewer", "head", "supervisor", "admin")

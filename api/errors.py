@@ -20,7 +20,7 @@ from approval_core.errors import (
     InvalidInput,
     NotFound,
 )
-from approval_core.inputs import FIRST_YEAR, LAST_YEAR
+from approval_core.inputs import FIRST_YEAR, LAST_YEAR, control_character
 
 log = logging.getLogger("sunlight.api")
 PROBLEM = "application/problem+json"
@@ -89,8 +89,14 @@ _ZH_BY_TYPE = {
 }
 
 
+def _printable(text: str) -> str:
+    """A field name as it can be shown: a dict key may carry the very character refused."""
+    return "".join("?" if control_character(ch) is not None else ch for ch in text)
+
+
 def _field_error(error: Any) -> dict[str, Any]:
-    field = ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path"))
+    parts = (str(p) for p in error["loc"] if p not in ("body", "query", "path"))
+    field = ".".join(_printable(p) for p in parts)
     found: dict[str, Any] = {"field": field, "message": error["msg"], "type": error["type"]}
     template = _ZH_BY_TYPE.get(error["type"])
     if template is not None:

@@ -1,4 +1,5 @@
-"""Request-scoped pieces: the service state, the caller (bearer token) and transactions."""
+"""Request-scoped pieces: the service state, the caller (bearer token), transactions and the
+guard every route's path and query values pass."""
 
 from __future__ import annotations
 

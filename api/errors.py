@@ -99,8 +99,11 @@ def _field_error(error: Any) -> dict[str, Any]:
     field = ".".join(_printable(p) for p in parts)
     found: dict[str, Any] = {"field": field, "message": error["msg"], "type": error["type"]}
     template = _ZH_BY_TYPE.get(error["type"])
-    if template is not None:
-        found["message_zh"] = template.format(field=field, **(error.get("ctx") or {}))
+    try:
+        if template is not None:
+            found["message_zh"] = template.format(field=field, **(error.get("ctx") or {}))
+    except (KeyError, IndexError):  # a context pydantic did not give: English only
+        pass
     return found
 
 
@@ -195,7 +198,7 @@ def unexpected(request: Request, exc: BaseException) -> JSONResponse:
     500 problem carrying that id and nothing of the error itself."""
     request_id = getattr(request.state, "request_id", "-")
     log.error(
-        "unexpected error, request %s: %s %s",
+        "unexpected error, request %s: %s %r",
         request_id,
         request.method,
         request.url.path,

@@ -135,14 +135,14 @@ class BacktestBody(BaseModel):
         description="The proposed policy, every file of it (relative path -> text, as under "
         "rules/); omitted: the files of the server's rules folder as they are now.",
     )
-    start: str | None = Field(
+    start: Line | None = Field(
         default=None,
         alias="from",
         pattern=_ISO_DATE,
         json_schema_extra={"format": "date"},
         description="Cases received from this legal (Beijing) date, included; default all.",
     )
-    end: str | None = Field(
+    end: Line | None = Field(
         default=None,
         alias="to",
         pattern=_ISO_DATE,

@@ -5,19 +5,25 @@ with NUL or other control characters (in path, query and body), a sweep in the f
 from __future__ import annotations
 
 import json
+import pkgutil
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from importlib import import_module
+from typing import Annotated, Any, get_args, get_origin
 
 import pytest
 from click.testing import CliRunner
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import routers
 from api.cli import main
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
-from approval_core.inputs import FIRST_YEAR, LAST_YEAR
+from approval_core.inputs import FIRST_YEAR, LAST_YEAR, Line, Text
 from approval_core.settings import get_settings
 from approval_core.timeutil import utcnow
 from tests.conftest import KEY, RULES, FrozenClock, People
@@ -331,3 +337,35 @@ def test_the_cli_sweep_refuses_the_future_and_sweeps_the_past(
         assert json.loads(past.output.splitlines()[-1])["judged"] == 0
     finally:
         get_settings.cache_clear()
+
+
+def _unguarded(annotation: Any, metadata: Sequence[Any], where: str) -> list[str]:
+    """The places under `annotation` where a string is taken without `Line` or `Text`."""
+    if get_origin(annotation) is Annotated:
+        inner, *extra = get_args(annotation)
+        return _unguarded(inner, [*metadata, *extra], where)
+    if annotation is str:
+        guarded = any(getattr(m, "func", None) in GUARDS for m in metadata)
+        return [] if guarded else [where]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [
+            place
+            for name, info in annotation.model_fields.items()
+            for place in _unguarded(info.annotation, info.metadata, f"{annotation.__name__}.{name}")
+        ]
+    return [place for arg in get_args(annotation) for place in _unguarded(arg, [], where)]
+
+
+GUARDS = {get_args(Line)[1].func, get_args(Text)[1].func}
+
+
+def test_every_string_of_every_body_is_line_or_text() -> None:
+    """A new field typed `str` would let a NUL through to the database: use `Line` or `Text`."""
+    modules = [
+        import_module(f"api.routers.{m.name}") for m in pkgutil.iter_modules(routers.__path__)
+    ]
+    routes = [r for m in modules if hasattr(m, "router") for r in m.router.routes]
+    bodies = [r.body_field for r in routes if isinstance(r, APIRoute) and r.body_field]
+    assert len(bodies) >= 12
+    found = [p for b in bodies for p in _unguarded(b.field_info.annotation, [], b.name)]
+    assert found == []

@@ -1,4 +1,5 @@
-"""The FastAPI application: routers, error mapping and the service state."""
+"""The FastAPI application: routers, error mapping, input guard, security headers and the
+service state."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api import errors
+from api import errors, openapi
+from api.correlation import CorrelationMiddleware
 from api.demo import demo_users_present
-from api.deps import ServiceState
+from api.deps import ServiceState, guard_parameters
+from api.headers import SecurityHeadersMiddleware
 from api.routers import (
     aftercare,
     alerts,
@@ -95,6 +98,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         version="0.1.0",
         description="Online approval and electronic supervision. Errors are problem+json.",
         lifespan=lifespan,
+        dependencies=[Depends(guard_parameters)],
     )
     app.state.service = service
     errors.install(app)
@@ -114,6 +118,10 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     metrics.install(app, service)
+    # Added last, so outermost: the catch-all's 500 carries the id and the security headers.
+    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from approval_core.context import CoreDeps
 from approval_core.db import make_engine, make_session_factory, transaction
 from approval_core.errors import ConfigError, DomainError
 from approval_core.settings import get_settings
+from approval_core.timeutil import utcnow
 from supervisor.policy.value import Policy
 
 T = TypeVar("T")
@@ -151,6 +152,42 @@ def worker() -> None:
     scheduler.shutdown(wait=True)
     if state.sweep_pool is not None:
         state.sweep_pool.close()
+
+
+@main.command()
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="ISO moment, Beijing time unless it carries an offset (default now); never in the "
+    "future: the alerts written would be dated ahead of time",
+)
+def sweep(as_of: str | None) -> None:
+    """Sweep once: judge the cases whose next look has come by --as-of (what the worker does
+    on schedule), and print what it did."""
+    from api.cli_rules import parse_moment
+    from supervisor.sweep import refuse_future
+    from supervisor.sweep import sweep as run_sweep
+
+    moment = parse_moment(as_of)
+    try:
+        refuse_future(moment, utcnow())  # before anything is started or written
+    except DomainError as exc:
+        raise click.BadParameter(f"{exc.detail_zh} / {exc.detail}", param_hint="--as-of") from None
+    state = _state()
+    try:
+        core, pool = state.core, state.sweep_pool
+        result = run_sweep(state.sessions, core, state.supervisor, moment, pool=pool)
+    finally:
+        if state.sweep_pool is not None:
+            state.sweep_pool.close()
+        state.engine.dispose()
+    summary = {
+        "as_of": moment.isoformat(),
+        "judged": result.judged,
+        "matched": result.alerts_matched,
+    }
+    click.echo(json.dumps(summary))
 
 
 @main.group()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from approval_core.catalogue.service import Catalogue, load_catalogue
 from approval_core.db import make_engine, make_session_factory
 from approval_core.errors import ConfigError, NotFound
+from approval_core.inputs import moment_problem
 from approval_core.settings import get_settings
 from approval_core.timeutil import LEGAL_TZ, utcnow
 from supervisor.notify.audience import audience, audience_lines, audience_warnings
@@ -138,7 +139,9 @@ def test(directory: Path | None, tests_dir: Path | None, coverage: bool) -> None
         _fail(["规则覆盖不足 / rule coverage incomplete"])
 
 
-def _moment(text: str | None) -> datetime:
+def parse_moment(text: str | None) -> datetime:
+    """--as-of: an ISO moment, Beijing time unless it carries an offset, in a year the work
+    calendar counts (`approval_core.inputs`); default now."""
     if text is None:
         return utcnow()
     try:
@@ -148,7 +151,11 @@ def _moment(text: str | None) -> datetime:
             f'须为 ISO 时刻，如 "2026-04-09T12:00"（北京时间）/ must be an ISO moment: {text}',
             param_hint="--as-of",
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=LEGAL_TZ)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=LEGAL_TZ)
+    problem = moment_problem(moment)
+    if problem is not None:
+        raise click.BadParameter(f"{text}: {problem[1]}", param_hint="--as-of")
+    return moment
 
 
 @rules.command("explain")
@@ -179,7 +186,7 @@ def explain(case_id: str, as_of: str | None, files_dir: Path | None, version: st
     Explain a case at a moment: its fact, why each rule fires or not, the clock day by day.
     CASE_ID is the case id or its tracking number. The policy used is the one in force
     (stored in the database), a stored --version, or the files of --files."""
-    moment = _moment(as_of)
+    moment = parse_moment(as_of)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:

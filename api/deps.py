@@ -1,11 +1,11 @@
-"""Request-scoped pieces: the service state, the caller (bearer token) and transactions."""
+"""Request-scoped pieces: the service state, the caller (bearer token), transactions and the
+guard every route's path and query values pass."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -17,6 +17,7 @@ from api.ratelimit import PublicLimiter
 from approval_core.context import Actor, CoreDeps
 from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput
+from approval_core.inputs import control_character
 from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
 from approval_core.users.cache import TokenCache
@@ -96,16 +97,18 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 Service = Annotated[ServiceState, Depends(state)]
 
 
-def aware(value: datetime | None, field: str) -> datetime | None:
-    """A moment from a query: it must carry its offset (a naive time is ambiguous for legal
-    dates), else a 422 naming the field."""
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise InvalidInput(
-            f"{field} must include a time zone offset, e.g. 2026-03-02T09:00:00+08:00",
-            detail_zh=f"{field} 必须带时区，例如 2026-03-02T09:00:00+08:00",
-            field=field,
-        )
-    return value
+def guard_parameters(request: Request) -> None:
+    """Every route's first dependency: no path or query value may carry a control character
+    (a NUL cannot even be stored on PostgreSQL); 422 naming the parameter. Ids, moments and
+    bodies are checked by their types (`approval_core/inputs.py`)."""
+    values = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in values:
+        if isinstance(value, str) and control_character(value) is not None:
+            raise InvalidInput(
+                f"{name} must not contain control characters",
+                detail_zh=f"{name} 不能包含控制字符",
+                field=name,
+            )
 
 
 _MAX_VERSION = 2**31 - 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,7 +20,9 @@ from approval_core.errors import (
     InvalidInput,
     NotFound,
 )
+from approval_core.inputs import FIRST_YEAR, LAST_YEAR, control_character
 
+log = logging.getLogger("sunlight.api")
 PROBLEM = "application/problem+json"
 _STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -57,6 +61,9 @@ def problem(
         body["errors"] = errors
     if current is not None:
         body["current"] = current
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -75,6 +82,40 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Chinese texts for the validation errors people meet most; others keep pydantic's English.
+_ZH_BY_TYPE = {
+    "naive_moment": "{field} 必须带时区，例如 2026-03-02T09:00:00+08:00",
+    "year_out_of_range": f"{{field}} 的年份须在 {FIRST_YEAR}–{LAST_YEAR} 之间",
+    "control_character": "{field} 不能包含控制字符",
+    "less_than_equal": "{field} 超出范围（最大 {le}）",
+    "greater_than_equal": "{field} 超出范围（最小 {ge}）",
+    "int_parsing": "{field} 须为整数",
+    "missing": "缺少 {field}",
+    "extra_forbidden": "不认识的字段 {field}",
+    "string_too_long": "{field} 过长（最多 {max_length} 个字符）",
+    "string_too_short": "{field} 过短（至少 {min_length} 个字符）",
+    "literal_error": "{field} 的取值无效",
+}
+
+
+def _printable(text: str) -> str:
+    """A field name as it can be shown: a dict key may carry the very character refused."""
+    return "".join("?" if control_character(ch) is not None else ch for ch in text)
+
+
+def _field_error(error: Any) -> dict[str, Any]:
+    parts = (str(p) for p in error["loc"] if p not in ("body", "query", "path"))
+    field = ".".join(_printable(p) for p in parts)
+    found: dict[str, Any] = {"field": field, "message": error["msg"], "type": error["type"]}
+    template = _ZH_BY_TYPE.get(error["type"])
+    try:
+        if template is not None:
+            found["message_zh"] = template.format(field=field, **(error.get("ctx") or {}))
+    except (KeyError, IndexError):  # a context pydantic did not give: English only
+        pass
+    return found
+
+
 def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = list(exc.errors())
@@ -86,28 +127,27 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
             ("请求体不是有效的 JSON", "Malformed JSON"),
             ("请求体无法解析为 JSON", "The request body is not valid JSON"),
         )
-    errors = [
-        {
-            "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
-            "message": e["msg"],
-            "type": e["type"],
-        }
-        for e in raw
-    ]
+    errors = [_field_error(e) for e in raw]
     fields = ", ".join(e["field"] for e in errors)
-    return problem(
-        request,
-        422,
-        "invalid-input",
-        ("输入无效", "Invalid input"),
-        (f"以下字段有误：{fields}", f"Invalid fields: {fields}"),
-        errors,
-    )
+    detail = (f"以下字段有误：{fields}", f"Invalid fields: {fields}")
+    if len(errors) == 1 and "message_zh" in errors[0]:
+        one = errors[0]
+        detail = (one["message_zh"], f"{one['field']}: {one['message']}")
+    return problem(request, 422, "invalid-input", ("输入无效", "Invalid input"), detail, errors)
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    zh = {401: "未登录或令牌无效", 404: "未找到", 405: "方法不允许", 429: "请求过于频繁"}
+    zh = {
+        400: "请求无效",
+        401: "未登录或令牌无效",
+        403: "无权访问",
+        404: "未找到",
+        405: "方法不允许",
+        413: "请求过大",
+        429: "请求过于频繁",
+        503: "服务暂不可用",
+    }
     text = str(exc.detail)
     return problem(
         request,
@@ -129,8 +169,66 @@ def _stale(request: Request, _exc: Exception) -> JSONResponse:
     )
 
 
+# Serialization failure and deadlock: PostgreSQL chose this transaction to lose a race.
+_RACE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    """A unique or foreign key violation the service's own checks did not foresee: another
+    request wrote the same thing meanwhile. Nothing of this request was written."""
+    assert isinstance(exc, DBAPIError)
+    if not isinstance(exc, IntegrityError) and _sqlstate(exc) not in _RACE_SQLSTATES:
+        return unexpected(request, exc)
+    log.warning(
+        "request %s lost a race: %s",
+        getattr(request.state, "request_id", "-"),
+        type(exc.orig).__name__,
+    )
+    return problem(
+        request,
+        409,
+        "conflict",
+        ("冲突", "Conflict"),
+        (
+            "数据已被他人同时修改或创建，本次请求未写入任何内容，请刷新后重试",
+            "Someone else changed or created the same data meanwhile; nothing of this "
+            "request was written. Reload and retry",
+        ),
+    )
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+def unexpected(request: Request, exc: BaseException) -> JSONResponse:
+    """Anything nobody foresaw: logged with its traceback under the request id, answered as a
+    500 problem carrying that id and nothing of the error itself."""
+    request_id = getattr(request.state, "request_id", "-")
+    log.error(
+        "unexpected error, request %s: %s %r",
+        request_id,
+        request.method,
+        request.url.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return problem(
+        request,
+        500,
+        "internal-error",
+        ("服务器内部错误", "Internal server error"),
+        (
+            f"服务器内部错误，已记录。请稍后重试；联系我们时请提供请求编号 {request_id}",
+            "An unexpected error occurred and was logged. Please retry later; quote request "
+            f"id {request_id} when you contact us",
+        ),
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(StaleDataError, _stale)
+    app.add_exception_handler(DBAPIError, _integrity)

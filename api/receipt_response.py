@@ -6,7 +6,13 @@ from typing import Any, Literal
 
 from fastapi import HTTPException, Response
 
-from approval_core.receipts.render import ReceiptFontMissing, render_html, render_pdf
+from api.headers import content_security_policy
+from approval_core.receipts.render import (
+    ReceiptFontMissing,
+    inline_style_hashes,
+    render_html,
+    render_pdf,
+)
 from approval_core.receipts.schemas import Receipt
 
 Format = Literal["json", "html", "pdf"]
@@ -15,7 +21,12 @@ Format = Literal["json", "html", "pdf"]
 def receipt_response(receipt: Receipt, fmt: Format) -> Any:
     """The receipt as JSON (a dict), a printable HTML page or a PDF; 503 without the font."""
     if fmt == "html":
-        return Response(render_html(receipt), media_type="text/html; charset=utf-8")
+        policy = content_security_policy(inline_style_hashes())
+        return Response(
+            render_html(receipt),
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": policy},
+        )
     if fmt == "pdf":
         try:
             pdf = render_pdf(receipt)

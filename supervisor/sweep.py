@@ -22,6 +22,7 @@ from approval_core.cases.models import Case
 from approval_core.cases.snapshot import snapshot, stored_clock
 from approval_core.cases.workflow import TERMINAL
 from approval_core.context import CoreDeps
+from approval_core.errors import InvalidInput
 from supervisor.judging import Judge
 from supervisor.processing import judge_case
 from supervisor.runtime import Supervisor
@@ -71,6 +72,18 @@ class SweepResult:
     seconds: float
     redone: int = 0  # cases judged again under the lock (changed while a worker judged them)
     workers: int = 1  # processes that judged
+
+
+def refuse_future(as_of: datetime, now: datetime) -> None:
+    """A sweep writes real alerts and marks as of its moment: one later than now would date
+    them ahead of time (a card for days not yet overdue). The API and the CLI ask here."""
+    if as_of > now:
+        raise InvalidInput(
+            f"as_of is in the future ({as_of.isoformat()} > now {now.isoformat()}); "
+            "a sweep judges only moments that have come",
+            detail_zh=f"as_of 晚于当前时间（{as_of.isoformat()}）；巡检只能针对已到来的时刻",
+            field="as_of",
+        )
 
 
 def due_cases(session: Session, as_of: datetime, limit: int) -> list[Any]:

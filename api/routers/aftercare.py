@@ -21,6 +21,7 @@ from approval_core.aftercare.schemas import (
 from approval_core.cases import service as cases
 from approval_core.cases.models import Case
 from approval_core.errors import Forbidden
+from approval_core.inputs import Id
 from approval_core.timeutil import legal_date
 from supervisor.aftercare import check_complaints, judge_complaints, judge_rating
 
@@ -53,14 +54,14 @@ def list_complaints(actor: CurrentActor, service: Service) -> list[dict[str, Any
 
 
 @router.get("/complaints/{complaint_id}")
-def get_complaint(complaint_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def get_complaint(complaint_id: Id, actor: CurrentActor, service: Service) -> dict[str, Any]:
     with unit_of_work(service) as session:
         return _view(service, complaints.get_complaint(session, actor, complaint_id))
 
 
 @router.post("/complaints/{complaint_id}/steps")
 def complaint_step(
-    complaint_id: int,
+    complaint_id: Id,
     body: ComplaintStepIn,
     actor: CurrentActor,
     service: Service,
@@ -96,7 +97,7 @@ def add_remedy(
 @router.post("/cases/{case_id}/remedies/{remedy_id}/outcome")
 def decide_remedy(
     case_id: str,
-    remedy_id: int,
+    remedy_id: Id,
     body: RemedyOutcomeIn,
     actor: CurrentActor,
     service: Service,

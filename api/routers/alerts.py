@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.deps import CurrentActor, ExpectedVersion, Service, aware, unit_of_work
+from api.deps import CurrentActor, ExpectedVersion, Service, unit_of_work
 from approval_core.context import Actor
+from approval_core.inputs import Id, Moment, Text
 from supervisor.alerts import service as alerts
 from supervisor.alerts.models import Alert, AlertEvent
 
@@ -73,8 +74,8 @@ def list_alerts(
     status: str | None = None,
     department: str | None = None,
     item: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     stmt = select(Alert).order_by(Alert.opened_at.desc(), Alert.id.desc()).limit(limit)
@@ -88,16 +89,16 @@ def list_alerts(
     for column, value in filters.items():
         if value is not None:
             stmt = stmt.where(column == value)
-    if aware(since, "since") is not None:
+    if since is not None:
         stmt = stmt.where(Alert.opened_at >= since)
-    if aware(until, "until") is not None:
+    if until is not None:
         stmt = stmt.where(Alert.opened_at < until)
     with unit_of_work(service) as session:
         return [alert_view(a) for a in session.scalars(stmt)]
 
 
 @router.get("/{alert_id}")
-def get_alert(alert_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def get_alert(alert_id: Id, actor: CurrentActor, service: Service) -> dict[str, Any]:
     with unit_of_work(service) as session:
         alert = alerts.scoped_alert(session, actor, alert_id)
         history = session.scalars(
@@ -125,17 +126,17 @@ def get_alert(alert_id: int, actor: CurrentActor, service: Service) -> dict[str,
 
 class Respond(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    response: str = Field(min_length=1, max_length=4000)
+    response: Text = Field(min_length=1, max_length=4000)
 
 
 class Remove(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text = Field(min_length=1, max_length=4000)
 
 
 @router.post("/{alert_id}/ack")
 def acknowledge(
-    alert_id: int, actor: CurrentActor, service: Service, expected: ExpectedVersion
+    alert_id: Id, actor: CurrentActor, service: Service, expected: ExpectedVersion
 ) -> dict[str, Any]:
     with unit_of_work(service) as session:
         alert = alerts.acknowledge(session, actor, alert_id, service.core.now(), expected)
@@ -144,7 +145,7 @@ def acknowledge(
 
 @router.post("/{alert_id}/respond")
 def respond(
-    alert_id: int, body: Respond, actor: CurrentActor, service: Service, expected: ExpectedVersion
+    alert_id: Id, body: Respond, actor: CurrentActor, service: Service, expected: ExpectedVersion
 ) -> dict[str, Any]:
     with unit_of_work(service) as session:
         now = service.core.now()
@@ -153,7 +154,7 @@ def respond(
 
 @router.post("/{alert_id}/remove")
 def remove(
-    alert_id: int, body: Remove, actor: CurrentActor, service: Service, expected: ExpectedVersion
+    alert_id: Id, body: Remove, actor: CurrentActor, service: Service, expected: ExpectedVersion
 ) -> dict[str, Any]:
     with unit_of_work(service) as session:
         now = service.core.now()

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm import Session
 
-from api.deps import CurrentActor, Service, aware, unit_of_work
+from api.deps import CurrentActor, Service, unit_of_work
 from approval_core.cases import queries
 from approval_core.cases import service as cases
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.errors import IllegalTransition
 from approval_core.idempotency.service import MAX_KEY, Answer, once
+from approval_core.inputs import Count, Moment
 from approval_core.records.service import records_of
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -66,7 +66,7 @@ def list_cases(
     item: str | None = None,
     department: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Count = 0,
 ) -> dict[str, Any]:
     with unit_of_work(service) as session:
         total, rows = queries.list_cases(
@@ -83,11 +83,11 @@ def list_cases(
 
 @router.get("/{case_id}")
 def get_case(
-    case_id: str, actor: CurrentActor, service: Service, as_of: datetime | None = None
+    case_id: str, actor: CurrentActor, service: Service, as_of: Moment | None = None
 ) -> dict[str, Any]:
     """The case and its legal clock as of `as_of` (default now), recomputed from records."""
     with unit_of_work(service) as session:
-        return queries.view_case(session, service.core, actor, case_id, aware(as_of, "as_of"))
+        return queries.view_case(session, service.core, actor, case_id, as_of)
 
 
 @router.post("/{case_id}/actions")

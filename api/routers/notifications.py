@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CurrentActor, Service, require_role, unit_of_work
 from approval_core.context import Actor
 from approval_core.errors import Forbidden
+from approval_core.inputs import Id, Line
 from approval_core.keys import SecretBox
 from supervisor.notify import service as notify
 from supervisor.notify.outbound import OutboundPolicy
@@ -26,12 +27,14 @@ router = APIRouter(prefix="/api/v1", tags=["notifications"])
 class NewContact(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    channel: str = Field(description="email, webhook, wecom, dingtalk or alertmanager")
-    address: str = Field(min_length=1, max_length=500)
-    secret: str | None = Field(
+    channel: Line = Field(
+        max_length=32, description="email, webhook, wecom, dingtalk or alertmanager"
+    )
+    address: Line = Field(min_length=1, max_length=500)
+    secret: Line | None = Field(
         default=None, max_length=200, description="webhook whsec_ secret; DingTalk SEC secret"
     )
-    language: str = "zh"
+    language: Line = Field(default="zh", max_length=8)
 
 
 def _own_or_admin(actor: Actor, user_id: int) -> None:
@@ -50,7 +53,7 @@ def _me(actor: Actor) -> int:
 
 
 @router.get("/users/{user_id}/contacts")
-def list_contacts(user_id: int, actor: CurrentActor, service: Service) -> list[dict[str, Any]]:
+def list_contacts(user_id: Id, actor: CurrentActor, service: Service) -> list[dict[str, Any]]:
     _own_or_admin(actor, user_id)
     with unit_of_work(service) as session:
         return [notify.contact_view(p) for p in notify.contacts(session, user_id)]
@@ -58,7 +61,7 @@ def list_contacts(user_id: int, actor: CurrentActor, service: Service) -> list[d
 
 @router.post("/users/{user_id}/contacts", status_code=201)
 def add_contact(
-    user_id: int, body: NewContact, actor: CurrentActor, service: Service
+    user_id: Id, body: NewContact, actor: CurrentActor, service: Service
 ) -> dict[str, Any]:
     _own_or_admin(actor, user_id)
     with unit_of_work(service) as session:
@@ -77,7 +80,7 @@ def add_contact(
 
 
 @router.delete("/users/{user_id}/contacts/{contact_id}", status_code=204)
-def remove_contact(user_id: int, contact_id: int, actor: CurrentActor, service: Service) -> None:
+def remove_contact(user_id: Id, contact_id: Id, actor: CurrentActor, service: Service) -> None:
     _own_or_admin(actor, user_id)
     with unit_of_work(service) as session:
         notify.remove_contact(session, user_id, contact_id)
@@ -92,7 +95,7 @@ def read_inbox(actor: CurrentActor, service: Service, unread: bool = False) -> l
 
 
 @router.post("/inbox/{message_id}/read")
-def mark_read(message_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def mark_read(message_id: Id, actor: CurrentActor, service: Service) -> dict[str, Any]:
     with unit_of_work(service) as session:
         message = notify.mark_read(session, _me(actor), message_id, service.core.now())
         return notify.inbox_view(message)
@@ -103,7 +106,7 @@ def list_deliveries(
     actor: CurrentActor,
     service: Service,
     status: Annotated[str | None, Query(description="pending, delivered or dead")] = None,
-    alert_id: int | None = None,
+    alert_id: Id | None = None,
 ) -> list[dict[str, Any]]:
     require_role(actor, "supervisor", "admin")
     with unit_of_work(service) as session:
@@ -112,7 +115,7 @@ def list_deliveries(
 
 
 @router.post("/notifications/deliveries/{delivery_id}/replay")
-def replay(delivery_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def replay(delivery_id: Id, actor: CurrentActor, service: Service) -> dict[str, Any]:
     """Send a dead letter again, with the same idempotency key."""
     require_role(actor, "supervisor", "admin")
     with unit_of_work(service) as session:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentActor, Service, require_role, unit_of_work
 from approval_core.errors import NotFound
+from approval_core.inputs import Line, Text
 from supervisor.policy.diff import diff_policies, summary_lines, text_diff
 from supervisor.policy.reload import reload_policy
 from supervisor.policy.versions import files_of, history, in_force_version, load_version
@@ -22,7 +23,7 @@ READERS = ("admin", "policy", "supervisor")
 class ReloadBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    force_reason: str | None = Field(
+    force_reason: Text | None = Field(
         default=None,
         min_length=2,
         max_length=1000,
@@ -128,20 +129,20 @@ _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 class BacktestBody(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    rules_files: dict[str, str] | None = Field(
+    rules_files: dict[Line, Text] | None = Field(
         default=None,
         max_length=500,
         description="The proposed policy, every file of it (relative path -> text, as under "
         "rules/); omitted: the files of the server's rules folder as they are now.",
     )
-    start: str | None = Field(
+    start: Line | None = Field(
         default=None,
         alias="from",
         pattern=_ISO_DATE,
         json_schema_extra={"format": "date"},
         description="Cases received from this legal (Beijing) date, included; default all.",
     )
-    end: str | None = Field(
+    end: Line | None = Field(
         default=None,
         alias="to",
         pattern=_ISO_DATE,

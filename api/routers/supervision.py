@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import CurrentActor, Service, aware, require_role
+from api.deps import CurrentActor, Service, require_role
 from api.routers.policy import ReloadBody, reload_as
-from supervisor.sweep import sweep
+from approval_core.inputs import Moment
+from supervisor.sweep import refuse_future, sweep
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 
 
 @router.post("/sweep")
-def run_sweep(
-    actor: CurrentActor, service: Service, as_of: datetime | None = None
-) -> dict[str, Any]:
-    """Judge every case whose next look has come by `as_of` (default now)."""
+def run_sweep(actor: CurrentActor, service: Service, as_of: Moment | None = None) -> dict[str, Any]:
+    """Judge every case whose next look has come by `as_of` (default now; a moment in the
+    future is refused: the alerts written would be dated ahead of time)."""
     require_role(actor, "admin")
-    moment = aware(as_of, "as_of") or service.core.now()
+    now = service.core.now()
+    moment = as_of or now
+    refuse_future(moment, now)
     service.judge.settle()  # the sweep sees every action committed before it
     result = sweep(
         service.sessions, service.core, service.supervisor, moment, pool=service.sweep_pool

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import select
 
 from api.deps import CurrentActor, Service, require_role, unit_of_work
+from approval_core.inputs import Id, Line
 from approval_core.users.models import User
 from approval_core.users.service import add_user, disable_user, rotate_token, token_state
 
@@ -20,9 +21,9 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 class NewUser(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200)
-    role: str
-    department: str | None = None
+    name: Line = Field(min_length=1, max_length=200)
+    role: Line = Field(max_length=32)
+    department: Line | None = Field(default=None, max_length=64)
     email: EmailStr | None = None
 
 
@@ -38,7 +39,7 @@ def _public(user: User) -> dict[str, Any]:
 
 @router.get("")
 def list_users(
-    actor: CurrentActor, service: Service, role: str | None = None
+    actor: CurrentActor, service: Service, role: Line | None = None
 ) -> list[dict[str, Any]]:
     """Staff of the caller's department (all departments for admin and supervisors)."""
     require_role(actor, "clerk", "handler", "reviewer", "head", "supervisor", "admin")
@@ -74,7 +75,7 @@ def _expiry(user: User) -> str | None:
 
 
 @router.post("/{user_id}/disable")
-def disable(user_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def disable(user_id: Id, actor: CurrentActor, service: Service) -> dict[str, Any]:
     """No more login for the user: their token is revoked (admin)."""
     require_role(actor, "admin")
     now = service.now()
@@ -86,7 +87,7 @@ def disable(user_id: int, actor: CurrentActor, service: Service) -> dict[str, An
 
 
 @router.post("/{user_id}/token")
-def rotate(user_id: int, actor: CurrentActor, service: Service) -> dict[str, Any]:
+def rotate(user_id: Id, actor: CurrentActor, service: Service) -> dict[str, Any]:
     """A new token for the user, returned once; the old one stops working (admin)."""
     require_role(actor, "admin")
     with unit_of_work(service) as session:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from approval_core.aftercare.kinds import Channel, RatingLevel, RemedyKind, RemedyOutcome
+from approval_core.inputs import Day, Line, Text
 
 StepAction = Literal["accept", "reject", "handle", "conclude"]
 
@@ -21,39 +21,39 @@ class ComplaintIn(_Strict):
     """投诉: about a case (case_id) or a department (department)."""
 
     channel: Channel
-    complainant: str = Field(min_length=1, max_length=200)
-    contact: str | None = Field(default=None, max_length=200)
-    content: str = Field(min_length=1, max_length=5000)
-    case_id: str | None = None
-    department: str | None = None
+    complainant: Line = Field(min_length=1, max_length=200)
+    contact: Line | None = Field(default=None, max_length=200)
+    content: Text = Field(min_length=1, max_length=5000)
+    case_id: Line | None = Field(default=None, max_length=64)
+    department: Line | None = Field(default=None, max_length=64)
 
 
 class ComplaintStepIn(_Strict):
     action: StepAction
-    note: str | None = Field(default=None, max_length=5000)
-    outcome: str | None = Field(default=None, max_length=5000)
+    note: Text | None = Field(default=None, max_length=5000)
+    outcome: Text | None = Field(default=None, max_length=5000)
 
 
 class RemedyIn(_Strict):
     """行政复议 / 行政诉讼 / 行政赔偿 linked to a case."""
 
     kind: RemedyKind
-    reference: str = Field(min_length=1, max_length=120)
-    body: str = Field(min_length=1, max_length=200)
-    filed_on: date
+    reference: Line = Field(min_length=1, max_length=120)
+    body: Line = Field(min_length=1, max_length=200)
+    filed_on: Day
     outcome: RemedyOutcome | None = None
-    decided_on: date | None = None
+    decided_on: Day | None = None
     amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    note: str | None = Field(default=None, max_length=5000)
+    note: Text | None = Field(default=None, max_length=5000)
 
 
 class RemedyOutcomeIn(_Strict):
     outcome: RemedyOutcome
-    decided_on: date
+    decided_on: Day
     amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    note: str | None = Field(default=None, max_length=5000)
+    note: Text | None = Field(default=None, max_length=5000)
 
 
 class RatingIn(_Strict):
     level: RatingLevel
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Text | None = Field(default=None, max_length=2000)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from approval_core.cases.models import Case
 from approval_core.db import make_engine, make_session_factory, read_only
 from approval_core.errors import ConfigError, InvalidInput, NotFound
+from approval_core.inputs import FIRST_YEAR, LAST_YEAR, year_in_range
 from approval_core.timeutil import start_of_legal_day
 from supervisor.policy.replay import CaseHistory, Judging, case_pages, replay_case, timeline
 from supervisor.policy.value import MAX_BYTES, Policy, build_policy, load_policy
@@ -179,13 +180,20 @@ def parse_period(start: str | None, end: str | None) -> tuple[date | None, date 
     found: list[date | None] = []
     for name, text in (("from", start), ("to", end)):
         try:
-            found.append(date.fromisoformat(text) if text else None)
+            day = date.fromisoformat(text) if text else None
         except ValueError:
             raise InvalidInput(
                 f"{name} must be a date (YYYY-MM-DD): {text}",
                 detail_zh=f"{name} 须为日期（YYYY-MM-DD）：{text}",
                 field=name,
             ) from None
+        if day is not None and not year_in_range(day.year):
+            raise InvalidInput(
+                f"{name}: the year must be between {FIRST_YEAR} and {LAST_YEAR}",
+                detail_zh=f"{name} 的年份须在 {FIRST_YEAR}–{LAST_YEAR} 之间",
+                field=name,
+            )
+        found.append(day)
     first, last = found
     if first and last and first > last:
         raise InvalidInput("from is after to", detail_zh="起始日期晚于截止日期", field="from")

@@ -178,7 +178,7 @@ def test_a_refused_action_writes_nothing(
         ("stop", {"stop_type": "expert_review"}, "expected_days"),
         ("stop", {"stop_type": "supplement", "expected_days": 3}, "stop_type"),
         ("request_supplement", {"materials": ["NOT_A_MATERIAL"]}, "materials"),
-        ("assign", {"assignee": -1}, "assignee"),
+        ("assign", {"assignee": 999_999}, "assignee"),  # (a negative id is refused earlier)
         ("return", {"to_step": "review"}, "to_step"),
     ],
 )

@@ -1,0 +1,84 @@
+"""Security headers on every answer: no sniffing, no framing, no referrer, a content security
+policy, `no-store` on anything personal and HSTS when the request came over TLS.
+
+A plain ASGI middleware (outermost of ours): it sees every answer, errors and the catch-all's
+500 included. An answer that set its own Content-Security-Policy keeps it (the HTML receipt
+allows its inline style by hash); everything else gets `DEFAULT_CSP`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HSTS = "max-age=31536000; includeSubDomains"
+# Swagger UI and ReDoc (FastAPI's /docs and /redoc) load their bundles from jsDelivr and start
+# them with an inline script: they get their own policy, still unframeable.
+_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
+    "worker-src 'self' blob:; frame-ancestors 'none'"
+)
+# Answers anyone may keep: the public catalogue and the API's own description.
+_SHAREABLE_PREFIXES = ("/api/v1/items", "/openapi.json", "/docs", "/redoc", "/healthz")
+
+
+def content_security_policy(style_hashes: Iterable[str] = ()) -> str:
+    """Same-origin files only, nothing framing us; `style_hashes` ('sha256-…') allow the
+    inline style blocks of a page we render ourselves."""
+    styles = " ".join(f"'{h}'" for h in style_hashes)
+    style_src = f"style-src 'self' {styles}; " if styles else ""
+    return (
+        f"default-src 'self'; {style_src}object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+DEFAULT_CSP = content_security_policy()
+
+
+def came_over_tls(scope: Scope) -> bool:
+    """Whether the request reached us over TLS. Only the direct scheme counts (uvicorn's
+    --proxy-headers already rewrites it for its --forwarded-allow-ips): X-Forwarded-Proto
+    from just anyone would let a client decide. Trusted proxies, once a setting, go here."""
+    return scope.get("scheme") == "https"
+
+
+def is_personal(scope: Scope) -> bool:
+    """Answers no cache may keep: anything asked with credentials, receipts, public queries
+    (tracking number + code), and everything not known to be shareable."""
+    path: str = scope.get("path", "")
+    if Headers(scope=scope).get("authorization"):
+        return True
+    return not path.startswith(_SHAREABLE_PREFIXES)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        personal, tls = is_personal(scope), came_over_tls(scope)
+        docs = scope.get("path") in _DOCS_PATHS
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else DEFAULT_CSP)
+                if personal:
+                    headers["Cache-Control"] = "no-store"
+                if tls:
+                    headers["Strict-Transport-Security"] = HSTS
+            await send(message)
+
+        await self.app(scope, receive, sending)

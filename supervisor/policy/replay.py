@@ -38,8 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
-from approval_core.cases.replay import Replayed
-from approval_core.cases.replay import _apply as apply_record  # one fold, every state kept
+from approval_core.cases.replay import Replayed, apply_record  # one fold, every state kept
 from approval_core.cases.snapshot import counters_of, snapshot
 from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockEvent, ClockResult

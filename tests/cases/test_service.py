@@ -15,7 +15,8 @@ from approval_core.context import CoreDeps
 from approval_core.errors import DomainError, Forbidden, IllegalTransition, InvalidInput, NotFound
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
-from approval_core.records.service import records_of, verify_all
+from approval_core.records.service import records_of
+from approval_core.records.verify import verify_records
 from tests.conftest import KEY, FrozenClock, People
 from tests.support import act, bj, counts, item_in, submit
 
@@ -131,9 +132,9 @@ def test_the_chain_detects_tampering(
 ) -> None:
     case_id = _full_run(sessions, core, people, clock, item)
     with sessions() as session:
-        count, breaks = verify_all(session, KEY)
-    assert count == 9
-    assert breaks == []
+        clean = verify_records(session, KEY)
+    assert (clean.cases, clean.records) == (1, 9)
+    assert clean.findings == []
     with sessions() as session, session.begin():
         session.execute(
             update(CaseRecord)
@@ -141,14 +142,14 @@ def test_the_chain_detects_tampering(
             .values(actor_name="someone else")
         )
     with sessions() as session:
-        _, breaks = verify_all(session, KEY)
+        breaks = verify_records(session, KEY).findings
     assert [(b.seq, b.problem) for b in breaks] == [(4, "content does not match hash")]
     with sessions() as session, session.begin():
         session.execute(
             delete(CaseRecord).where(CaseRecord.case_id == case_id, CaseRecord.seq == 6)
         )
     with sessions() as session:
-        _, breaks = verify_all(session, KEY)
+        breaks = verify_records(session, KEY).findings
     assert {b.seq for b in breaks} >= {4, 7}
 
 

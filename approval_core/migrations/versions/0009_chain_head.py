@@ -1,0 +1,50 @@
+"""the chain head on the case row: the last record's seq and hash, backfilled from the records
+
+Revision ID: 0009
+Revises: 0006
+Create Date: 2026-12-03 10:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0006"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+GENESIS = "0" * 64  # a case without records (none exist: submit writes the first one)
+
+# The last record of each case, by correlated subqueries (the same SQL on SQLite and PostgreSQL;
+# the unique index on (case_id, seq) answers each one).
+_LAST = (
+    "SELECT r.{column} FROM case_records r WHERE r.case_id = cases.id ORDER BY r.seq DESC LIMIT 1"
+)
+_BACKFILL = (
+    f"UPDATE cases SET chain_seq = ({_LAST.format(column='seq')}), "
+    f"chain_hash = ({_LAST.format(column='hash')}) "
+    "WHERE EXISTS (SELECT 1 FROM case_records r WHERE r.case_id = cases.id)"
+)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("chain_seq", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("chain_hash", sa.String(length=64), nullable=False, server_default=GENESIS)
+        )
+    op.execute(_BACKFILL)
+    # The application always writes both; the server defaults were only for the existing rows.
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.alter_column("chain_seq", server_default=None)
+        batch_op.alter_column("chain_hash", server_default=None)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("chain_hash")
+        batch_op.drop_column("chain_seq")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -63,10 +64,15 @@ def act(
     at: datetime,
     **fields: Any,
 ) -> None:
-    """One action by `who`; `fields` are the ActionCommand's (e.g. actor= for imports)."""
+    """One action by `who`, recorded at the moment it happens (recorded_at = at, unless `at`
+    is after the test's now), as a live system records it; `fields` are the ActionCommand's
+    (e.g. actor= for imports). Entries recorded later than they happened (补录) are tested
+    through the API with the test's clock (tests/security/test_backdating.py)."""
     command = ActionCommand(action=action, at=at, **fields)
+    recorded = min(at, core.now())
+    live = replace(core, now=lambda: recorded)
     with sessions() as session, session.begin():
-        cases.act(session, core, who, case_id, command)
+        cases.act(session, live, who, case_id, command)
 
 
 def counts(sessions: sessionmaker[Session], case_id: str) -> tuple[int, int, int, str]:

@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from approval_core.cases.checks import action_payload, check_materials, effective_actor, event_time
+from approval_core.cases.checks import (
+    action_payload,
+    check_backdating,
+    check_materials,
+    effective_actor,
+    event_time,
+)
 from approval_core.cases.models import Case
 from approval_core.cases.replay import Replayed
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
@@ -112,6 +118,7 @@ def act(
     case = scoped_case(session, actor, case_id, for_update=True)
     doer = effective_actor(session, actor, command)
     at = event_time(deps, command.at, "at", case.last_event_at)
+    check_backdating(deps, command, at)
     payload = action_payload(session, deps, case, command)
     current = CaseState(case.state, case.resume_state, case.stop_type)
     outcome = transition(current, command.action, doer.role, payload)
@@ -211,6 +218,7 @@ def _record_and_emit(
         "event": {
             "action": action,
             "at": at.isoformat(),
+            "recorded_at": now.isoformat(),
             "actor_id": doer.user_id,
             "actor_role": doer.role,
             "record_seq": record.seq,

@@ -78,6 +78,7 @@ class _Record(NamedTuple):
     actor_id: int | None
     actor_role: str
     at: datetime
+    recorded_at: datetime
     reason: str | None
     legal_basis: str | None
     payload: dict[str, Any]
@@ -166,6 +167,7 @@ def _recorded_event(record: Any) -> dict[str, Any]:
     return {
         "action": record.action,
         "at": record.at.isoformat(),
+        "recorded_at": record.recorded_at.isoformat(),
         "actor_id": record.actor_id,
         "actor_role": record.actor_role,
         "record_seq": record.seq,

@@ -16,6 +16,7 @@ from approval_core.context import Actor, CoreDeps
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
 from approval_core.timeutil import LEGAL_TZ
+from tests.conftest import FrozenClock, People
 
 
 def bj(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -87,3 +88,49 @@ def counts(sessions: sessionmaker[Session], case_id: str) -> tuple[int, int, int
         case = session.get(Case, case_id)
         assert case is not None
         return records or 0, facts or 0, case.version, case.state
+
+
+def full_run(
+    sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
+) -> str:
+    """Submit on Mon 2026-03-02 and take the case through every step to conclusion (9
+    records: submit, register, accept, assign, stop, resume, handle, review, conclude)."""
+    a = people.actors
+    clock.set(bj(2026, 4, 30, 18))
+    case_id, _, _ = submit(sessions, core, a["clerk"], item, bj(2026, 3, 2, 9))
+    act(sessions, core, a["clerk"], case_id, "register", bj(2026, 3, 2, 10))
+    act(sessions, core, a["clerk"], case_id, "accept", bj(2026, 3, 3, 10))
+    act(
+        sessions,
+        core,
+        a["clerk"],
+        case_id,
+        "assign",
+        bj(2026, 3, 3, 11),
+        assignee=a["handler"].user_id,
+    )
+    act(
+        sessions,
+        core,
+        a["handler"],
+        case_id,
+        "stop",
+        bj(2026, 3, 5, 15),
+        stop_type="expert_review",
+        expected_days=5,
+        legal_basis="行政许可法第四十五条",
+    )
+    act(sessions, core, a["handler"], case_id, "resume", bj(2026, 3, 10, 9))
+    act(sessions, core, a["handler"], case_id, "handle", bj(2026, 3, 12, 9))
+    act(sessions, core, a["reviewer"], case_id, "review", bj(2026, 3, 13, 9))
+    act(
+        sessions,
+        core,
+        a["head"],
+        case_id,
+        "conclude",
+        bj(2026, 3, 16, 9),
+        decision="approved",
+        decision_no="赣司许〔2026〕1号",
+    )
+    return case_id

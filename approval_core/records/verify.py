@@ -133,9 +133,8 @@ def _replay_findings(case: Case, records: Sequence[CaseRecord], finding: _Make) 
     try:
         replayed = replay(records)
     except (DomainError, ValueError, TypeError, KeyError) as exc:  # tampered records
-        return [
-            finding(None, f"the records do not replay: {exc}", f"记录无法重放（{exc}）"),
-        ]
+        zh = exc.detail_zh if isinstance(exc, DomainError) else str(exc)
+        return [finding(None, f"the records do not replay: {exc}", f"记录无法重放：{zh}")]
     out = [finding(None, m, f"重放与记录不符：{m}") for m in replayed.mismatches]
     for column, value in replayed.row_fields().items():
         stored = getattr(case, column)

@@ -30,6 +30,8 @@ _BACKFILL = (
 
 
 def upgrade() -> None:
+    # Only added columns (an ALTER on SQLite too, no table copy): their server defaults stay,
+    # as in the model, for rows written by other means (bulk loads).
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("chain_seq", sa.Integer(), nullable=False, server_default="0")
@@ -38,13 +40,10 @@ def upgrade() -> None:
             sa.Column("chain_hash", sa.String(length=64), nullable=False, server_default=GENESIS)
         )
     op.execute(_BACKFILL)
-    # The application always writes both; the server defaults were only for the existing rows.
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.alter_column("chain_seq", server_default=None)
-        batch_op.alter_column("chain_hash", server_default=None)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_column("chain_hash")
-        batch_op.drop_column("chain_seq")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch table copy would fail on the records' foreign
+    # keys once cases exist.
+    op.drop_column("cases", "chain_hash")
+    op.drop_column("cases", "chain_seq")

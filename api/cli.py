@@ -296,16 +296,17 @@ def records() -> None:
 
 @records.command("verify")
 def records_verify() -> None:
-    """Check every case's hash chain; exit 1 on any break."""
-    from approval_core.records.service import verify_all
+    """Check every case: its records' hashes and links, and the case row against its records
+    (chain head, record count, the state they replay to). Exit 1 on any break."""
+    from approval_core.records.verify import verify_records
 
     settings = get_settings()
     with transaction(_sessions()) as session:
-        count, breaks = verify_all(session, settings.secret_key)
-    for b in breaks:
-        click.echo(f"BREAK case {b.case_id} record {b.seq}: {b.problem}")
-    click.echo(f"{count} records checked, {len(breaks)} breaks")
-    sys.exit(1 if breaks else 0)
+        result = verify_records(session, settings.secret_key)
+    for finding in result.findings:
+        click.echo(finding.line())
+    click.echo(result.summary())
+    sys.exit(1 if result.findings else 0)
 
 
 @main.group()

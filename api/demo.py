@@ -3,7 +3,7 @@ state, placed relative to today so that some are near and some past their deadli
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from approval_core.cases import service as cases
 from approval_core.cases.models import Case
 from approval_core.cases.schemas import ActionCommand, Applicant, SubmitCommand
+from approval_core.cases.snapshot import store_clock, stored_clock
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import ConfigError
+from approval_core.system.service import note_provisional
 from approval_core.timeutil import LEGAL_TZ, legal_date
 from approval_core.users.models import User
 from approval_core.users.service import add_user, token_digest
@@ -101,8 +103,21 @@ class _Demo:
         return case.id
 
     def do(self, case_id: str, who: str, action: str, when: datetime, **fields: Any) -> None:
+        """One action, recorded when it happened: the demo is a history recorded live, not a
+        backdated entry (补录 needs a reason and opens an anomaly)."""
         command = ActionCommand(action=action, at=when, **fields)
-        cases.act(self.session, self.core, self.users[who], case_id, command)
+        live = replace(self.core, now=lambda: when)
+        cases.act(self.session, live, self.users[who], case_id, command)
+
+    def clocks_as_of_now(self) -> None:
+        """Each case's stored clock figures as of now (recording live left them as of each
+        case's last action)."""
+        now = self.core.now()
+        for case in self.session.scalars(select(Case)):
+            clock = stored_clock(self.core, case, now)
+            store_clock(case, clock, self.core.policy_version)
+            if clock.provisional:
+                note_provisional(self.session, self.core, clock)
 
 
 def _users(session: Session, core: CoreDeps) -> dict[str, Actor]:
@@ -227,6 +242,7 @@ def load_demo(session: Session, core: CoreDeps, *, if_empty: bool) -> list[str]:
         return lines
     demo = _Demo(session, core, core.now(), users)
     _cases(demo)
+    demo.clocks_as_of_now()
     session.flush()
     lines.append("Demo cases: tracking number, query code (for /api/v1/public/cases), state:")
     for case in session.scalars(select(Case).order_by(Case.submitted_at)):

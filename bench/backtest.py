@@ -42,8 +42,8 @@ from approval_core.clock.service import compute_clock
 from approval_core.db import make_engine, make_session_factory
 from approval_core.migrations import upgrade
 from approval_core.outbox.models import Fact
-from approval_core.records.models import CaseRecord
-from approval_core.records.service import GENESIS, record_hash
+from approval_core.records.models import GENESIS, CaseRecord
+from approval_core.records.service import record_hash
 from approval_core.timeutil import LEGAL_TZ
 from supervisor.policy.backtest import backtest, read_only_session
 from supervisor.policy.replay import Judging, case_pages, replay_case, timeline
@@ -154,6 +154,8 @@ class Maker:
             "submitted_at": records[0]["at"],
             "last_event_at": records[-1]["at"],
             "record_count": len(records),
+            "chain_seq": records[-1]["seq"],
+            "chain_hash": records[-1]["hash"],
             "clock_elapsed": clock.elapsed,
             "clock_remaining": clock.remaining,
             "clock_overdue": clock.overdue,

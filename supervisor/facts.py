@@ -7,7 +7,9 @@ out (a comparison on a missing field is false).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -93,6 +95,20 @@ def _fee_fields(catalogue: Catalogue, item: str, event: Mapping[str, Any]) -> di
     return out
 
 
+def _backdate_fields(catalogue: Catalogue, event: Mapping[str, Any]) -> dict[str, Any]:
+    """How long after the moment it names an action was recorded (补录), beside the tolerance
+    of rules/timeliness.yaml; absent for events that are not records (sweeps, refusals)."""
+    if not event.get("recorded_at") or not event.get("at"):
+        return {}
+    lag = datetime.fromisoformat(event["recorded_at"]) - datetime.fromisoformat(event["at"])
+    # In hours, rounded up to the hundredth: a lag over the tolerance never rounds down onto it.
+    hundredths = math.ceil(max(lag.total_seconds(), 0) / 36)
+    return {
+        "backdated_hours": hundredths / 100,
+        "backdate_tolerance_hours": catalogue.clock.backdate_tolerance_hours,
+    }
+
+
 def case_fact(
     catalogue: Catalogue, payload: Mapping[str, Any], extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -135,6 +151,7 @@ def case_fact(
         fact["extension_after_deadline"] = bool(event.get("after_deadline"))
     if event["action"] == "charge_fee":
         fact.update(_fee_fields(catalogue, item, event))
+    fact.update(_backdate_fields(catalogue, event))
     fact.update(extra or {})
     return fact
 

@@ -110,6 +110,22 @@ FIELDS: tuple[FactField, ...] = (
         100,
     ),
     FactField("reason_given", "bool", "已说明理由", "the event states a reason"),
+    FactField(
+        "backdated_hours",
+        "number",
+        "补录滞后小时数",
+        "hours by which the action was recorded after the moment it says it happened",
+        0,
+        1e6,
+    ),
+    FactField(
+        "backdate_tolerance_hours",
+        "int",
+        "补录时限（小时）",
+        "hours an action may be recorded late without a reason (clock.backdate_tolerance_hours)",
+        0,
+        8760,
+    ),
     FactField("legal_basis_given", "bool", "已写明法律依据", "the event cites a legal basis"),
     FactField("reviews", "int", "审核次数", "reviews recorded", 0, 100),
     FactField(

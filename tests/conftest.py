@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +21,7 @@ from api.deps import ServiceState
 from approval_core.context import Actor, CoreDeps
 from approval_core.db import Base, make_engine, make_session_factory
 from approval_core.migrations import upgrade
-from approval_core.settings import Settings
+from approval_core.settings import Settings, get_settings
 from approval_core.timeutil import LEGAL_TZ
 from approval_core.users.service import add_user
 from supervisor.policy.value import Policy, load_policy
@@ -205,3 +206,17 @@ def people(sessions: sessionmaker[Session], core: CoreDeps) -> People:
             tokens[who] = token
             actors[who] = Actor(user.id, user.name, role, department)
     return People(tokens, actors, dept, other)
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session]
+) -> Iterator[CliRunner]:
+    """The `sunlight` command line on the test database, rules and key."""
+    del sessions  # requested for its clean-up of the tables after the test
+    monkeypatch.setenv("SUNLIGHT_DATABASE_URL", db_url)
+    monkeypatch.setenv("SUNLIGHT_SECRET_KEY", KEY)
+    monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(RULES))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,6 +36,23 @@ def event_time(
             field=field,
         )
     return at
+
+
+def check_backdating(deps: CoreDeps, command: ActionCommand, at: datetime) -> None:
+    """An action recorded later than it says it happened, by more than the tolerance of
+    rules/timeliness.yaml (clock.backdate_tolerance_hours), must say why (补录须说明理由)."""
+    tolerance = deps.catalogue.clock.backdate_tolerance_hours
+    lag = deps.now() - at
+    if lag > timedelta(hours=tolerance) and not command.reason:
+        hours = lag.total_seconds() / 3600
+        raise InvalidInput(
+            f"at is {hours:.1f} hours before now, more than the {tolerance} hours allowed "
+            "without a reason: give the reason this action is recorded late",
+            detail_zh=(
+                f"操作时间早于登记时间 {hours:.1f} 小时，超过补录时限 {tolerance} 小时，须填写理由"
+            ),
+            field="reason",
+        )
 
 
 def effective_actor(session: Session, actor: Actor, command: ActionCommand) -> Actor:

@@ -9,6 +9,7 @@ from sqlalchemy import Date, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from approval_core.db import Base
+from approval_core.records.models import GENESIS
 
 
 class Case(Base):
@@ -56,6 +57,11 @@ class Case(Base):
     submitted_at: Mapped[datetime] = mapped_column()
     last_event_at: Mapped[datetime] = mapped_column()
     record_count: Mapped[int] = mapped_column(default=0)
+    # The chain head: the last record's seq and hash. Appending a record reads these, not the
+    # records; `sunlight records verify` checks them against the records (a deleted last
+    # record leaves the head pointing past the end of the chain).
+    chain_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    chain_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
     applicant_user_id: Mapped[int | None] = mapped_column()
 
     # The clock as of the last event (recomputed on every action and calendar change).

@@ -60,11 +60,12 @@ def replay(records: Sequence[CaseRecord], as_of: datetime | None = None) -> Repl
     for record in records:
         if as_of is not None and record.at > as_of:
             break
-        _apply(out, record)
+        apply_record(out, record)
     return out
 
 
-def _apply(out: Replayed, record: CaseRecord) -> None:
+def apply_record(out: Replayed, record: CaseRecord) -> None:
+    """Fold one record into `out` (a replay so far, or the case row as it was before it)."""
     payload = dict(record.payload)
     if record.action == "submit":
         out.state = CaseState("submitted")

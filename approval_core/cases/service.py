@@ -11,16 +11,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from approval_core.cases.checks import action_payload, check_materials, effective_actor, event_time
+from approval_core.cases.checks import (
+    action_payload,
+    check_backdating,
+    check_materials,
+    effective_actor,
+    event_time,
+)
 from approval_core.cases.models import Case
+from approval_core.cases.replay import Replayed
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
-from approval_core.cases.snapshot import refresh_derived, snapshot, store_clock, stored_clock
+from approval_core.cases.snapshot import advance_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, NotFound
 from approval_core.outbox.service import emit_fact
-from approval_core.records.models import CaseRecord
-from approval_core.records.service import GENESIS, append_record, records_of
+from approval_core.records.models import GENESIS, CaseRecord
+from approval_core.records.service import append_record
 from approval_core.system.service import note_provisional
 from approval_core.timeutil import legal_date
 from approval_core.users.service import DEPARTMENT_ROLES
@@ -83,13 +90,14 @@ def submit(
         step="register",
         submitted_at=at,
         last_event_at=at,
+        chain_seq=0,
+        chain_hash=GENESIS,
     )
     session.add(case)
     session.flush()
     payload = {"item": item.code, "materials": case.materials}
-    _record_and_emit(
-        session, deps, case, actor, "submit", None, at, payload, ActionCommand(action="register")
-    )
+    no_command = ActionCommand(action="register")  # the record's optional fields stay empty
+    _record_and_emit(session, deps, case, actor, "submit", Replayed(), at, payload, no_command)
     return case, code
 
 
@@ -119,19 +127,18 @@ def act(
     case = scoped_case(session, actor, case_id, for_update=True)
     doer = effective_actor(session, actor, command)
     at = event_time(deps, command.at, "at", case.last_event_at)
+    check_backdating(deps, command, at)
     payload = action_payload(session, deps, case, command)
     current = CaseState(case.state, case.resume_state, case.stop_type)
     outcome = transition(current, command.action, doer.role, payload)
-    from_state = case.state
+    before = Replayed(state=current, step=case.step)  # the row as it was, to fold the record on
     case.state = outcome.state.state
     case.resume_state = outcome.state.resume_state
     case.stop_type = outcome.state.stop_type
     case.step = outcome.step
     case.last_event_at = at
     _apply_side_fields(case, command, doer)
-    _record_and_emit(
-        session, deps, case, doer, command.action, from_state, at, payload, command, actor
-    )
+    _record_and_emit(session, deps, case, doer, command.action, before, at, payload, command, actor)
     return case
 
 
@@ -176,23 +183,21 @@ def _record_and_emit(
     case: Case,
     doer: Actor,
     action: str,
-    from_state: str | None,
+    before: Replayed,
     at: datetime,
     payload: dict[str, Any],
     command: ActionCommand,
     caller: Actor | None = None,
 ) -> CaseRecord:
-    """Append the hash-chained record, refresh the stored clock and write the fact."""
-    previous = session.scalars(
-        select(CaseRecord).where(CaseRecord.case_id == case.id).order_by(CaseRecord.seq.desc())
-    ).first()
+    """Append the hash-chained record after the case row's chain head, fold it into the row's
+    clock inputs and counters (`before`: the row's state before it; no record is re-read),
+    refresh the stored clock and write the fact."""
     now = deps.now()
     out = DOCUMENT_OUT.get(action)
     record = CaseRecord(
         case_id=case.id,
-        seq=(previous.seq + 1) if previous else 1,
         action=action,
-        from_state=from_state,
+        from_state=before.state.state if action != "submit" else None,
         to_state=case.state,
         actor_id=doer.user_id,
         actor_name=doer.name,
@@ -206,12 +211,10 @@ def _record_and_emit(
         documents_out=[out] if out else [],
         payload=payload,
     )
-    append_record(
-        session, record, prev_hash=previous.hash if previous else GENESIS, key=deps.record_key
-    )
+    append_record(session, case, record, key=deps.record_key)
     context = _event_context(deps, case, action, at)
     case.record_count = record.seq
-    refresh_derived(case, records_of(session, case.id))
+    advance_derived(case, before, record)
     clock = stored_clock(deps, case, max(now, at))
     store_clock(case, clock, deps.policy_version)
     if clock.provisional:
@@ -224,6 +227,7 @@ def _record_and_emit(
         "event": {
             "action": action,
             "at": at.isoformat(),
+            "recorded_at": now.isoformat(),
             "actor_id": doer.user_id,
             "actor_role": doer.role,
             "record_seq": record.seq,

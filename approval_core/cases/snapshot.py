@@ -7,13 +7,13 @@ case without reading its records. Replay from the records must give the same val
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from approval_core.cases.models import Case
-from approval_core.cases.replay import Replayed, replay
+from approval_core.cases.replay import Replayed, apply_record, replay
 from approval_core.clock.schemas import ClockEvent, ClockResult
 from approval_core.clock.service import compute_clock
 from approval_core.context import CoreDeps
@@ -65,30 +65,57 @@ def store_clock(case: Case, clock: ClockResult, policy_version: str | None = Non
     case.policy_version = policy_version or None
 
 
+# Record action -> the counter it adds one to.
+_COUNTED = {
+    "request_supplement": "supplement_requests",
+    "extend": "extension_requests",
+    "approve_extension": "extensions_approved",
+    "return": "returns",
+    "stop": "stops",
+    "review": "reviews",
+}
+NO_COUNTS: dict[str, Any] = {
+    "supplement_requests": 0,
+    "supplement_notices_before_acceptance": 0,
+    "extension_requests": 0,
+    "extensions_approved": 0,
+    "returns": 0,
+    "stops": 0,
+    "reviews": 0,
+    "fee_total": "0",
+}
+
+
+def count_record(counters: Mapping[str, Any], record: CaseRecord) -> dict[str, Any]:
+    """The counters with one more record: counts of steps, fees charged (what rules need to
+    know about the history)."""
+    out = {**NO_COUNTS, **counters}
+    name = _COUNTED.get(record.action)
+    if name is not None:
+        out[name] += 1
+    if record.action == "request_supplement" and record.from_state == "registered":
+        out["supplement_notices_before_acceptance"] += 1
+    if record.action == "charge_fee":
+        amount = Decimal(str(record.payload.get("amount") or 0))
+        out["fee_total"] = str(Decimal(out["fee_total"]) + amount)
+    return out
+
+
 def counters_of(records: Sequence[CaseRecord]) -> dict[str, Any]:
-    """What rules need to know about the history: counts of steps, fees charged."""
-    actions = [r.action for r in records]
-    fees = [r.payload for r in records if r.action == "charge_fee"]
-    return {
-        "supplement_requests": actions.count("request_supplement"),
-        "supplement_notices_before_acceptance": sum(
-            1 for r in records if r.action == "request_supplement" and r.from_state == "registered"
-        ),
-        "extension_requests": actions.count("extend"),
-        "extensions_approved": actions.count("approve_extension"),
-        "returns": actions.count("return"),
-        "stops": actions.count("stop"),
-        "reviews": actions.count("review"),
-        "fee_total": str(sum((Decimal(str(f.get("amount") or 0)) for f in fees), Decimal(0))),
-    }
+    """The counters of a whole history."""
+    counters = dict(NO_COUNTS)
+    for record in records:
+        counters = count_record(counters, record)
+    return counters
 
 
-def refresh_derived(case: Case, records: Sequence[CaseRecord]) -> Replayed:
-    """Recompute the row's clock inputs and counters from the records."""
-    replayed = replay(records)
-    case.clock_events = [event_to_json(e) for e in replayed.events]
-    case.counters = counters_of(records)
-    return replayed
+def advance_derived(case: Case, before: Replayed, record: CaseRecord) -> None:
+    """Fold one new record into the row's clock inputs and counters. `before` is the row's
+    state before the record; the earlier records are not read (replay from all of them gives
+    the same values, tested)."""
+    apply_record(before, record)
+    case.clock_events = [*case.clock_events, *(event_to_json(e) for e in before.events)]
+    case.counters = count_record(case.counters, record)
 
 
 def snapshot(

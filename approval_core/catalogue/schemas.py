@@ -229,6 +229,9 @@ class ClockSettings(RuleModel):
     default_max_extension_days: OptionalDays
     max_extensions: OptionalDays
     cutoff: time | None = Field(strict=False)  # None: the due date ends at 24:00
+    # An action recorded more than this many hours after the moment it says it happened (`at`)
+    # needs a reason, and the rule PROC-BACKDATED-ENTRY reports it (补录 / backdated entry).
+    backdate_tolerance_hours: Annotated[int, Field(ge=0, le=8760)]
     clock_stops: Annotated[list[StopType], Field(min_length=1)]
 
     @field_validator("cutoff", mode="before")

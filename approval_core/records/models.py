@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from approval_core.db import Base
 
+GENESIS = "0" * 64  # the prev_hash of a case's first record
+
 
 class CaseRecord(Base):
     __tablename__ = "case_records"

@@ -8,15 +8,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from approval_core.records.models import CaseRecord
+from approval_core.records.models import GENESIS, CaseRecord
 from approval_core.timeutil import as_utc
-
-GENESIS = "0" * 64
 
 # The fields a record's hash covers: everything but its id and its own hash.
 HASHED_FIELDS = (
@@ -53,10 +51,21 @@ def record_hash(record: CaseRecord, key: str) -> str:
     return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
-def append_record(session: Session, record: CaseRecord, *, prev_hash: str, key: str) -> CaseRecord:
-    """Chain and add a record; the caller's transaction commits it with the case change."""
-    record.prev_hash = prev_hash
+class ChainHead(Protocol):
+    """What a chain is appended to: the case row's head (the last record's seq and hash)."""
+
+    chain_seq: int
+    chain_hash: str
+
+
+def append_record(session: Session, head: ChainHead, record: CaseRecord, *, key: str) -> CaseRecord:
+    """Chain a record after `head` and move the head to it, without reading earlier records;
+    the caller's transaction commits both with the case change (the case row's optimistic
+    version keeps concurrent appends to one chain single-winner)."""
+    record.seq = head.chain_seq + 1
+    record.prev_hash = head.chain_hash
     record.hash = record_hash(record, key)
+    head.chain_seq, head.chain_hash = record.seq, record.hash
     session.add(record)
     session.flush()
     return record
@@ -72,35 +81,27 @@ class ChainBreak:
     case_id: str
     seq: int
     problem: str
+    problem_zh: str
 
 
 def verify_chain(records: Sequence[CaseRecord], key: str) -> list[ChainBreak]:
-    """Every break in one case's chain: a changed record, a gap, a reordering or a deletion."""
+    """Every break in one case's chain: a changed record, a gap, a reordering or a deletion
+    (except of the last records: `records.verify` compares the case row's chain head)."""
     breaks: list[ChainBreak] = []
     prev = GENESIS
     for expected_seq, record in enumerate(records, start=1):
+        here = (record.case_id, record.seq)
         if record.seq != expected_seq:
-            breaks.append(ChainBreak(record.case_id, record.seq, f"expected seq {expected_seq}"))
+            breaks.append(
+                ChainBreak(
+                    *here, f"expected seq {expected_seq}", f"序号应为 {expected_seq}（有记录缺失）"
+                )
+            )
         if record.prev_hash != prev:
-            breaks.append(ChainBreak(record.case_id, record.seq, "prev_hash does not match"))
+            breaks.append(
+                ChainBreak(*here, "prev_hash does not match", "与前一条记录的链接（prev_hash）不符")
+            )
         if record_hash(record, key) != record.hash:
-            breaks.append(ChainBreak(record.case_id, record.seq, "content does not match hash"))
+            breaks.append(ChainBreak(*here, "content does not match hash", "记录内容与其哈希不符"))
         prev = record.hash
     return breaks
-
-
-def verify_all(session: Session, key: str) -> tuple[int, list[ChainBreak]]:
-    """Verify every case's chain; returns (records checked, breaks)."""
-    stmt = select(CaseRecord).order_by(CaseRecord.case_id, CaseRecord.seq)
-    breaks: list[ChainBreak] = []
-    count = 0
-    current: list[CaseRecord] = []
-    for record in session.scalars(stmt):
-        count += 1
-        if current and current[0].case_id != record.case_id:
-            breaks.extend(verify_chain(current, key))
-            current = []
-        current.append(record)
-    if current:
-        breaks.extend(verify_chain(current, key))
-    return count, breaks

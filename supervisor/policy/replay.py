@@ -38,8 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
-from approval_core.cases.replay import Replayed
-from approval_core.cases.replay import _apply as apply_record  # one fold, every state kept
+from approval_core.cases.replay import Replayed, apply_record  # one fold, every state kept
 from approval_core.cases.snapshot import counters_of, snapshot
 from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockEvent, ClockResult
@@ -79,6 +78,7 @@ class _Record(NamedTuple):
     actor_id: int | None
     actor_role: str
     at: datetime
+    recorded_at: datetime
     reason: str | None
     legal_basis: str | None
     payload: dict[str, Any]
@@ -167,6 +167,7 @@ def _recorded_event(record: Any) -> dict[str, Any]:
     return {
         "action": record.action,
         "at": record.at.isoformat(),
+        "recorded_at": record.recorded_at.isoformat(),
         "actor_id": record.actor_id,
         "actor_role": record.actor_role,
         "record_seq": record.seq,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,7 @@ from api.cli import main
 from approval_core.cases.models import Case
 from approval_core.records.models import CaseRecord
 from approval_core.settings import get_settings
-from tests.conftest import KEY, RULES
-
-
-@pytest.fixture
-def cli_env(
-    monkeypatch: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session]
-) -> Iterator[CliRunner]:
-    del sessions  # requested for its clean-up of the tables after the test
-    monkeypatch.setenv("SUNLIGHT_DATABASE_URL", db_url)
-    monkeypatch.setenv("SUNLIGHT_SECRET_KEY", KEY)
-    monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(RULES))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+from tests.conftest import RULES
 
 
 def test_users_add_prints_a_working_token(cli_env: CliRunner) -> None:

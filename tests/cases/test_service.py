@@ -15,9 +15,10 @@ from approval_core.context import CoreDeps
 from approval_core.errors import DomainError, Forbidden, IllegalTransition, InvalidInput, NotFound
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
-from approval_core.records.service import records_of, verify_all
+from approval_core.records.service import records_of
+from approval_core.records.verify import verify_records
 from tests.conftest import KEY, FrozenClock, People
-from tests.support import act, bj, counts, item_in, submit
+from tests.support import act, bj, counts, full_run, item_in, submit
 
 
 @pytest.fixture
@@ -25,55 +26,10 @@ def item(core: CoreDeps, people: People) -> str:
     return item_in(core, people.department)
 
 
-def _full_run(
-    sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
-) -> str:
-    """Submit on Mon 2026-03-02 and take the case through every step to conclusion."""
-    a = people.actors
-    clock.set(bj(2026, 4, 30, 18))
-    case_id, _, _ = submit(sessions, core, a["clerk"], item, bj(2026, 3, 2, 9))
-    act(sessions, core, a["clerk"], case_id, "register", bj(2026, 3, 2, 10))
-    act(sessions, core, a["clerk"], case_id, "accept", bj(2026, 3, 3, 10))
-    act(
-        sessions,
-        core,
-        a["clerk"],
-        case_id,
-        "assign",
-        bj(2026, 3, 3, 11),
-        assignee=a["handler"].user_id,
-    )
-    act(
-        sessions,
-        core,
-        a["handler"],
-        case_id,
-        "stop",
-        bj(2026, 3, 5, 15),
-        stop_type="expert_review",
-        expected_days=5,
-        legal_basis="行政许可法第四十五条",
-    )
-    act(sessions, core, a["handler"], case_id, "resume", bj(2026, 3, 10, 9))
-    act(sessions, core, a["handler"], case_id, "handle", bj(2026, 3, 12, 9))
-    act(sessions, core, a["reviewer"], case_id, "review", bj(2026, 3, 13, 9))
-    act(
-        sessions,
-        core,
-        a["head"],
-        case_id,
-        "conclude",
-        bj(2026, 3, 16, 9),
-        decision="approved",
-        decision_no="赣司许〔2026〕1号",
-    )
-    return case_id
-
-
 def test_a_full_run_records_every_action_and_emits_facts(
     sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
 ) -> None:
-    case_id = _full_run(sessions, core, people, clock, item)
+    case_id = full_run(sessions, core, people, clock, item)
     with sessions() as session:
         records = records_of(session, case_id)
         facts = list(session.scalars(select(Fact).where(Fact.case_id == case_id).order_by(Fact.id)))
@@ -106,7 +62,7 @@ def test_a_full_run_records_every_action_and_emits_facts(
 def test_replay_equals_the_stored_case(
     sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
 ) -> None:
-    case_id = _full_run(sessions, core, people, clock, item)
+    case_id = full_run(sessions, core, people, clock, item)
     with sessions() as session:
         case = session.get(Case, case_id)
         assert case is not None
@@ -129,11 +85,11 @@ def test_replay_equals_the_stored_case(
 def test_the_chain_detects_tampering(
     sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
 ) -> None:
-    case_id = _full_run(sessions, core, people, clock, item)
+    case_id = full_run(sessions, core, people, clock, item)
     with sessions() as session:
-        count, breaks = verify_all(session, KEY)
-    assert count == 9
-    assert breaks == []
+        clean = verify_records(session, KEY)
+    assert (clean.cases, clean.records) == (1, 9)
+    assert clean.findings == []
     with sessions() as session, session.begin():
         session.execute(
             update(CaseRecord)
@@ -141,14 +97,14 @@ def test_the_chain_detects_tampering(
             .values(actor_name="someone else")
         )
     with sessions() as session:
-        _, breaks = verify_all(session, KEY)
+        breaks = verify_records(session, KEY).findings
     assert [(b.seq, b.problem) for b in breaks] == [(4, "content does not match hash")]
     with sessions() as session, session.begin():
         session.execute(
             delete(CaseRecord).where(CaseRecord.case_id == case_id, CaseRecord.seq == 6)
         )
     with sessions() as session:
-        _, breaks = verify_all(session, KEY)
+        breaks = verify_records(session, KEY).findings
     assert {b.seq for b in breaks} >= {4, 7}
 
 

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from approval_core.outbox.models import Fact
-from approval_core.records.service import records_of, verify_all
+from approval_core.records.service import records_of
+from approval_core.records.verify import verify_records
 from approval_core.timeutil import utcnow
 from approval_core.users.service import add_user
 from supervisor.alerts.models import Alert, AlertEvent
@@ -79,11 +79,13 @@ def _check(sessions: sessionmaker[Session], ledger: Ledger) -> dict[str, int]:
         for case_id, acknowledged in ledger.acknowledged.items():
             recorded = [r.action for r in records_of(session, case_id)]
             assert recorded == acknowledged, (case_id, recorded, acknowledged)
-        records, breaks = verify_all(session, SERVER_KEY)
-        assert breaks == []
-        assert records == ledger.actions()  # nothing the clients were not told about
-        cases = int(session.scalar(select(func.count()).select_from(Case)) or 0)
-        assert cases == len(ledger.acknowledged)
+    with sessions() as session:
+        verified = verify_records(session, SERVER_KEY)  # chains, chain heads, case rows
+    assert verified.findings == []
+    records, cases = verified.records, verified.cases
+    assert records == ledger.actions()  # nothing the clients were not told about
+    assert cases == len(ledger.acknowledged)
+    with sessions() as session:
         parked = session.scalar(
             select(func.count()).select_from(Fact).where(Fact.attempts >= MAX_ATTEMPTS)
         )

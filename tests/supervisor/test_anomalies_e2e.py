@@ -206,7 +206,7 @@ def _imported_case(client: TestClient, people: People, core: CoreDeps, clock: Fr
     ):
         response = client.post(
             f"/api/v1/cases/{case_id}/actions",
-            json={"action": action, "at": at},
+            json={"action": action, "at": at, "reason": "纸质办件补录 / paper file entered"},
             headers=people.auth("clerk"),
         )
         assert response.status_code == 200
@@ -218,10 +218,13 @@ def test_imported_history_is_judged_as_of_its_own_events(
     client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
 ) -> None:
     """Actions recorded weeks later (imports) are judged as they stood when they happened:
-    an acceptance within the window is not 'late' because it was entered late."""
+    an acceptance within the window is not 'late' because it was entered late; being entered
+    late is its own anomaly, one per kind of action (it needed a reason)."""
     case_id = _imported_case(client, people, core, clock)
     rows = client.get(f"/api/v1/alerts?case_id={case_id}", headers=people.auth("supervisor"))
     assert "PROC-ACCEPT-LATE" not in {a["rule_id"] for a in rows.json()}
+    backdated = [a for a in rows.json() if a["rule_id"] == "PROC-BACKDATED-ENTRY"]
+    assert sorted(a["cause"].rsplit("|", 1)[1] for a in backdated) == ["accept", "register"]
 
 
 def test_imported_history_is_then_judged_as_it_stands_today(

@@ -120,7 +120,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     metrics.install(app, service)
     # Added last, so outermost: the catch-all's 500 carries the id and the security headers.
     app.add_middleware(CorrelationMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, trusted=service.limiter.trusted)
     openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)

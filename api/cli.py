@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -76,11 +77,17 @@ def main() -> None:
     SUNLIGHT_ENVIRONMENT is production unless set: then SUNLIGHT_SECRET_KEY, SUNLIGHT_DATA_KEY
     (hex or base64 of 32 random bytes) and a PostgreSQL SUNLIGHT_DATABASE_URL are required."""
     try:
-        get_settings()
+        settings = get_settings()
     except ValidationError as exc:
         for error in exc.errors():
             click.echo(f"配置无效 / invalid configuration: {error['msg']}", err=True)
         sys.exit(2)
+    # The service's own log lines (lost races, parked facts, unexpected errors with their
+    # request ids) go to standard error beside uvicorn's.
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 @main.command()
@@ -125,7 +132,14 @@ def _start_jobs(state: ServiceState) -> BackgroundScheduler:
         for problem in status.problems:
             click.echo(f"  {problem}", err=True)
     smtp = smtp_config(state.settings)
-    jobs = Jobs(state.sessions, core, state.supervisor, pool=state.sweep_pool, smtp=smtp)
+    jobs = Jobs(
+        state.sessions,
+        core,
+        state.supervisor,
+        pool=state.sweep_pool,
+        smtp=smtp,
+        retention_days=state.settings.fact_retention_days,
+    )
     jobs.poll_facts()
     jobs.sweep_if_leader()  # catch up with time passed while no process was running
     return start(jobs, watch=state.settings.watch_rules)

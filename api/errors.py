@@ -179,10 +179,12 @@ def _integrity(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if not isinstance(exc, IntegrityError) and _sqlstate(exc) not in _RACE_SQLSTATES:
         return unexpected(request, exc)
+    diag = getattr(exc.orig, "diag", None)
     log.warning(
-        "request %s lost a race: %s",
+        "request %s lost a race: %s %s",
         getattr(request.state, "request_id", "-"),
         type(exc.orig).__name__,
+        getattr(diag, "constraint_name", None) or str(exc.orig).splitlines()[0][:200],
     )
     return problem(
         request,

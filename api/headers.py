@@ -8,10 +8,12 @@ allows its inline style by hash); everything else gets `DEFAULT_CSP`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.ratelimit import Network, is_trusted
 
 HSTS = "max-age=31536000; includeSubDomains"
 # Swagger UI and ReDoc (FastAPI's /docs and /redoc) load their bundles from jsDelivr and start
@@ -41,11 +43,17 @@ def content_security_policy(style_hashes: Iterable[str] = ()) -> str:
 DEFAULT_CSP = content_security_policy()
 
 
-def came_over_tls(scope: Scope) -> bool:
-    """Whether the request reached us over TLS. Only the direct scheme counts (uvicorn's
-    --proxy-headers already rewrites it for its --forwarded-allow-ips): X-Forwarded-Proto
-    from just anyone would let a client decide. Trusted proxies, once a setting, go here."""
-    return scope.get("scheme") == "https"
+def came_over_tls(scope: Scope, trusted: Sequence[Network] = ()) -> bool:
+    """Whether the request reached us over TLS: the direct scheme, or X-Forwarded-Proto when
+    the direct peer is a trusted proxy (SUNLIGHT_TRUSTED_PROXIES). From anyone else the header
+    is ignored: it would let a client decide."""
+    if scope.get("scheme") == "https":
+        return True
+    peer = (scope.get("client") or ("", 0))[0]
+    forwarded = Headers(scope=scope).get("x-forwarded-proto", "")
+    return (
+        bool(trusted) and is_trusted(peer, trusted) and forwarded.split(",")[0].strip() == "https"
+    )
 
 
 def is_personal(scope: Scope) -> bool:
@@ -58,14 +66,15 @@ def is_personal(scope: Scope) -> bool:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted: Sequence[Network] = ()) -> None:
         self.app = app
+        self.trusted = tuple(trusted)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        personal, tls = is_personal(scope), came_over_tls(scope)
+        personal, tls = is_personal(scope), came_over_tls(scope, self.trusted)
         docs = scope.get("path") in _DOCS_PATHS
 
         async def sending(message: Message) -> None:

@@ -37,12 +37,13 @@ def client_address(request: Request, trusted: Sequence[Network]) -> str:
     forwarded = request.headers.get("x-forwarded-for", "")
     hops = [h.strip() for h in forwarded.split(",") if h.strip()]
     address = peer
-    while _trusted(address, trusted) and hops:
+    while is_trusted(address, trusted) and hops:
         address = hops.pop()
     return address
 
 
-def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+def is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    """Whether `address` is one of the configured proxies (SUNLIGHT_TRUSTED_PROXIES)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

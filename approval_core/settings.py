@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # Processes a sweep uses: 1 judges in the calling process; more spread a large sweep over
     # that many worker processes (one core each), which judge outside the write lock.
     sweep_workers: int = Field(default=1, ge=1, le=32)
+    # Judged facts are kept this long, then pruned (the records stay the truth; refused
+    # changes, which have no record, are kept for good). See supervisor/housekeeping.py.
+    fact_retention_days: int = Field(default=30, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # E-mail notifications (SUNLIGHT_SMTP_HOST, _PORT, _SENDER, _USERNAME, _PASSWORD, _STARTTLS)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

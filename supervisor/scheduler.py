@@ -23,6 +23,7 @@ from approval_core.context import CoreDeps
 from approval_core.settings import Settings
 from supervisor.aftercare import check_complaints
 from supervisor.alerts.models import Lease
+from supervisor.housekeeping import Pruned, housekeeping
 from supervisor.notify.channels import SmtpConfig, smtp_config
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.timers import run_timers, send_digests
@@ -66,6 +67,7 @@ class Jobs:
     lease_ttl: timedelta = timedelta(seconds=60)
     last_sweep: SweepResult | None = None
     deliverer: Deliverer | None = None
+    retention_days: int = 30  # judged facts kept (SUNLIGHT_FACT_RETENTION_DAYS)
     _stamp: tuple[tuple[str, int, int], ...] = ()
 
     def current(self) -> CoreDeps:
@@ -136,6 +138,13 @@ class Jobs:
         with self.sessions() as session, session.begin():
             return run_timers(session, hours, now) + send_digests(session, deps, hours, now)
 
+    def housekeeping_if_leader(self) -> Pruned | None:
+        """Prune old judged facts and idempotency keys (leader only)."""
+        now = self.deps.now()
+        if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
+            return None
+        return housekeeping(self.sessions, now, self.retention_days)
+
     def deliver(self) -> int:
         """Send due deliveries (any worker: claims keep them apart)."""
         if self.deliverer is None:
@@ -157,6 +166,7 @@ def start(
         ("notify", jobs.notify_if_leader, sweep_seconds),
         ("deliver", jobs.deliver, poll_seconds),
         ("follow-policy", jobs.follow_policy, poll_seconds),
+        ("housekeeping", jobs.housekeeping_if_leader, 3600.0),
     ]
     if watch:
         jobs.watch_rules()  # the first call only notes the files' state

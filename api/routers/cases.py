@@ -104,8 +104,8 @@ def act_on_case(
     core = service.core
 
     def work(session: Session) -> Answer:
-        cases.act(session, core, actor, case_id, body)
-        return Answer(200, queries.view_case(session, core, actor, case_id, None))
+        case = cases.act(session, core, actor, case_id, body)
+        return Answer(200, queries.view_after_action(core, case))
 
     try:
         answer = once(

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
+from approval_core.cases.replay import Replayed
 from approval_core.cases.service import query_code_digest, scoped_case
-from approval_core.cases.snapshot import clock_of
+from approval_core.cases.snapshot import clock_of, stored_clock
+from approval_core.clock.schemas import ClockResult
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import InvalidInput
 from approval_core.records.models import CaseRecord
@@ -40,6 +42,21 @@ def view_case(
         )
     records = records_of(session, case.id)
     replayed, clock = clock_of(deps, case.item_code, records, moment)
+    return _view(case, replayed, clock, moment)
+
+
+def view_after_action(deps: CoreDeps, case: Case) -> dict[str, Any]:
+    """The answer to an action: the case as the action's own transaction left its row (the
+    row follows every record, see `records verify`), with the clock from the inputs kept on
+    it; the same view as `view_case` as of now, without reading and replaying the records."""
+    moment = deps.now()
+    return _view(case, case, stored_clock(deps, case, moment), moment)
+
+
+def _view(case: Case, now: Replayed | Case, clock: ClockResult, moment: datetime) -> dict[str, Any]:
+    """`now`: where the workflow stands (replayed from the records, or the case row)."""
+    state = now.state.state if isinstance(now, Replayed) else now.state
+    stop_type = now.state.stop_type if isinstance(now, Replayed) else now.stop_type
     return {
         "id": case.id,
         "tracking_no": case.tracking_no,
@@ -53,16 +70,16 @@ def view_case(
         },
         "materials": case.materials,
         "as_of": moment.isoformat(),
-        "state": replayed.state.state,
-        "step": replayed.step,
-        "stop_type": replayed.state.stop_type,
-        "assignee_id": replayed.assignee_id,
-        "handler_id": replayed.handler_id,
-        "reviewer_id": replayed.reviewer_id,
-        "decision": replayed.decision,
-        "decision_no": replayed.decision_no,
+        "state": state,
+        "step": now.step,
+        "stop_type": stop_type,
+        "assignee_id": now.assignee_id,
+        "handler_id": now.handler_id,
+        "reviewer_id": now.reviewer_id,
+        "decision": now.decision,
+        "decision_no": now.decision_no,
         "submitted_at": case.submitted_at.isoformat(),
-        "last_event_at": (replayed.last_event_at or case.submitted_at).isoformat(),
+        "last_event_at": (now.last_event_at or case.submitted_at).isoformat(),
         "clock": clock.as_dict(),
     }
 

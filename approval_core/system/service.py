@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
@@ -28,20 +30,38 @@ def raise_alert(
     details: dict[str, Any],
     now: datetime,
 ) -> SystemAlert:
-    """Open the alert for `cause`, or keep the open one (one cause, one alert)."""
+    """Open the alert for `cause`, or keep the open one (one cause, one alert).
+
+    Concurrent requests may raise the same cause at once (every acceptance whose deadline runs
+    into a year without a holiday notice): the row is inserted with ON CONFLICT DO NOTHING, so
+    the loser of that race keeps the winner's alert instead of failing its whole request; an
+    open alert with the same details is not written again (no row lock to queue on)."""
     alert = session.scalars(select(SystemAlert).where(SystemAlert.cause == cause)).first()
     if alert is None:
-        alert = SystemAlert(
-            cause=cause, kind=kind, message_zh=zh, message_en=en, details=details, opened_at=now
-        )
-        session.add(alert)
-    else:
-        if alert.resolved_at is not None:
-            alert.resolved_at = None
-            alert.opened_at = now
+        values = {
+            "cause": cause,
+            "kind": kind,
+            "message_zh": zh,
+            "message_en": en,
+            "details": details,
+            "opened_at": now,
+        }
+        session.execute(_insert(session).values(values).on_conflict_do_nothing())
+        return session.scalars(select(SystemAlert).where(SystemAlert.cause == cause)).one()
+    if alert.resolved_at is not None:
+        alert.resolved_at = None
+        alert.opened_at = now
+    if alert.details != details:
         alert.details = details
     session.flush()
     return alert
+
+
+def _insert(session: Session) -> Any:
+    """INSERT for system alerts in the session's dialect (both have ON CONFLICT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(SystemAlert)
+    return sqlite_insert(SystemAlert)
 
 
 def resolve_alert(session: Session, cause: str, now: datetime) -> None:

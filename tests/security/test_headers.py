@@ -9,11 +9,14 @@ import re
 
 import httpx
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.deps import ServiceState
 from approval_core.context import CoreDeps
-from tests.conftest import People
+from supervisor.runtime import Supervisor
+from tests.conftest import FrozenClock, People
+from tests.security.secrets_support import client_of, service_with
 from tests.security.support import file_case
 
 
@@ -99,3 +102,17 @@ def test_hsts_only_when_the_request_came_over_tls(service: ServiceState) -> None
     assert over_tls.headers["strict-transport-security"].startswith("max-age=")
     plain = TestClient(app).get("/api/v1/items", headers={"X-Forwarded-Proto": "https"})
     assert "strict-transport-security" not in plain.headers  # no trusted proxy configured
+
+
+def test_hsts_behind_a_trusted_proxy_only(
+    db_url: str, sessions: sessionmaker[Session], supervisor: Supervisor, clock: FrozenClock
+) -> None:
+    """X-Forwarded-Proto counts from a configured proxy, never from a client."""
+    service = service_with(db_url, sessions, supervisor, clock, trusted_proxies=["10.0.0.0/8"])
+    https = {"X-Forwarded-Proto": "https"}
+    proxied = client_of(service, peer="10.0.0.2").get("/api/v1/items", headers=https)
+    assert proxied.headers["strict-transport-security"].startswith("max-age=")
+    spoofed = client_of(service, peer="203.0.113.5").get("/api/v1/items", headers=https)
+    assert "strict-transport-security" not in spoofed.headers
+    plain = client_of(service, peer="10.0.0.2").get("/api/v1/items")
+    assert "strict-transport-security" not in plain.headers

@@ -165,7 +165,7 @@ def wrk(
             "-c",
             str(CONNECTIONS),
             "-d",
-            f"{seconds}s",
+            f"{max(1, round(seconds))}s",  # (whole seconds only)
             "--timeout",
             "10s",
             "-s",

@@ -216,8 +216,9 @@ def _record_and_emit(
     case.record_count = record.seq
     advance_derived(case, before, record)
     clock = stored_clock(deps, case, max(now, at))
+    noted = case.clock_provisional and action != "submit"  # told when it first became so
     store_clock(case, clock, deps.policy_version)
-    if clock.provisional:
+    if clock.provisional and not noted:
         note_provisional(session, deps, clock)
     # The fact tells what the case looked like when the event happened (imported events are
     # in the past); the row keeps the clock as of now.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -11,20 +10,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cli_notifications import notifications
-from approval_core.settings import get_settings
 from supervisor.notify.models import Delivery
-from tests.conftest import KEY, RULES, FrozenClock, People
+from tests.conftest import FrozenClock, People
 from tests.notify.conftest import queue
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[CliRunner]:
-    monkeypatch.setenv("SUNLIGHT_DATABASE_URL", db_url)
-    monkeypatch.setenv("SUNLIGHT_SECRET_KEY", KEY)
-    monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(RULES))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def cli(cli_env: CliRunner) -> CliRunner:
+    """The command line on the test database (tests/conftest.py `cli_env`)."""
+    return cli_env
 
 
 def test_check_contacts_dead_letters_and_replay(

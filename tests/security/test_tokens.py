@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cli import main
-from approval_core.settings import get_settings
 from approval_core.users.models import User
 from approval_core.users.service import token_digest
 from supervisor.runtime import Supervisor
-from tests.conftest import KEY, RULES, FrozenClock, People
+from tests.conftest import FrozenClock, People
 from tests.security.secrets_support import client_of, service_with
 
 ME = "/api/v1/inbox"  # any route behind a token
@@ -39,13 +37,9 @@ def _new_user(client: TestClient, people: People) -> dict[str, object]:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[CliRunner]:
-    monkeypatch.setenv("SUNLIGHT_DATABASE_URL", db_url)
-    monkeypatch.setenv("SUNLIGHT_SECRET_KEY", KEY)
-    monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(RULES))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def cli(cli_env: CliRunner) -> CliRunner:
+    """The command line on the test database (tests/conftest.py `cli_env`)."""
+    return cli_env
 
 
 def test_a_token_is_stored_as_a_digest_and_expires(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from approval_core.settings import get_settings
-from tests.conftest import KEY, RULES
+from tests.conftest import RULES
 from tests.supervisor.policy.support import RulesDir
 
 
@@ -24,11 +22,6 @@ def rules_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RulesDir:
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[CliRunner]:
-    """Settings pointing at the test database and the real rules."""
-    monkeypatch.setenv("SUNLIGHT_DATABASE_URL", db_url)
-    monkeypatch.setenv("SUNLIGHT_SECRET_KEY", KEY)
-    monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(RULES))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def runner(cli_env: CliRunner) -> CliRunner:
+    """Settings pointing at the test database and the real rules (tests/conftest.py)."""
+    return cli_env

@@ -240,7 +240,13 @@ def _record_and_emit(
         "case": snapshot(deps, case, at_event),
     }
     emit_fact(
-        session, kind=f"case.{action}", payload=fact, now=now, case_id=case.id, record_id=record.id
+        session,
+        kind=f"case.{action}",
+        payload=fact,
+        now=now,
+        case_id=case.id,
+        record_id=record.id,
+        flush=False,  # written with the commit
     )
     return record
 

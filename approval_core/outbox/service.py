@@ -18,8 +18,11 @@ def emit_fact(
     now: datetime,
     case_id: str | None = None,
     record_id: int | None = None,
+    flush: bool = True,
 ) -> Fact:
+    """`flush=False`: written with the commit (the caller needs no id of it)."""
     fact = Fact(kind=kind, case_id=case_id, record_id=record_id, payload=payload, created_at=now)
     session.add(fact)
-    session.flush()
+    if flush:
+        session.flush()
     return fact

@@ -60,14 +60,14 @@ class ChainHead(Protocol):
 
 def append_record(session: Session, head: ChainHead, record: CaseRecord, *, key: str) -> CaseRecord:
     """Chain a record after `head` and move the head to it, without reading earlier records;
-    the caller's transaction commits both with the case change (the case row's optimistic
-    version keeps concurrent appends to one chain single-winner)."""
+    the caller's transaction writes both with the case change, in its next flush (one UPDATE
+    of the case row for the whole action; the row's optimistic version keeps concurrent
+    appends to one chain single-winner)."""
     record.seq = head.chain_seq + 1
     record.prev_hash = head.chain_hash
     record.hash = record_hash(record, key)
     head.chain_seq, head.chain_hash = record.seq, record.hash
     session.add(record)
-    session.flush()
     return record
 
 

@@ -51,7 +51,8 @@ def _policy() -> Policy:
 
 
 def _core() -> CoreDeps:
-    return _policy().deps(get_settings().secret_key)
+    settings = get_settings()
+    return _policy().deps(settings.secret_key, record_mac=settings.record_mac)
 
 
 def _state() -> ServiceState:

@@ -52,7 +52,7 @@ class ServiceState:
     def core(self) -> CoreDeps:
         """The core's dependencies from the policy in force now: take them once per request
         (a reload in between gives the next request the new policy, never a mix)."""
-        return self.supervisor.deps(self.settings.secret_key, self.now)
+        return self.supervisor.deps(self.settings.secret_key, self.now, self.settings.record_mac)
 
 
 def state(request: Request) -> ServiceState:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from approval_core.calendar.service import WorkCalendar
 from approval_core.catalogue.service import Catalogue
+from approval_core.records.mac import DEFAULT_MAC, RecordMac
 from approval_core.timeutil import Clock, utcnow
 
 
@@ -30,3 +31,4 @@ class CoreDeps:
     now: Clock = utcnow
     policy: object | None = None  # the policy value these came from (opaque to the core)
     policy_version: str = ""  # its version ("" when built from files outside a policy)
+    record_mac: RecordMac = DEFAULT_MAC  # what new records are sealed with (the settings')

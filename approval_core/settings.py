@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from approval_core.keys import DATA_KEY_BYTES, DEV_SECRET_KEY, derived_data_key, key_problem
+from approval_core.records.mac import DEFAULT_MAC, RecordMac, mac_problem
 
 # Legal dates are always Asia/Shanghai dates (docs/DOMAIN.md section 3), whatever the server's zone.
 LEGAL_TIME_ZONE = "Asia/Shanghai"
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     # Secret mixed into record hashes and receipt verification codes: hex or base64 of at least
     # 32 random bytes (approval_core/keys.py). Development without one uses DEV_SECRET_KEY.
     secret_key: str = ""
+    # The MAC new records and their receipt codes are sealed with: hmac-sha256, or hmac-sm3
+    # (GB/T 32905, for 商用密码应用安全性评估; needs SM3 in Python's OpenSSL). Each record names
+    # its own, so changing this never invalidates earlier records or printed codes.
+    record_mac: RecordMac = DEFAULT_MAC
     # Seals stored contact-point secrets: hex or base64 of exactly 32 random bytes.
     data_key: str = ""
     # Bearer tokens: lifetime of a new or rotated token; how long a process trusts a token it
@@ -80,6 +85,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"time_zone is fixed to {LEGAL_TIME_ZONE} for legal dates; got {value!r}"
             )
+        return value
+
+    @field_validator("record_mac")
+    @classmethod
+    def _mac_available(cls, value: RecordMac) -> RecordMac:
+        problem = mac_problem(value)
+        if problem is not None:  # refuse to start rather than fail at the first record
+            raise ValueError(f"SUNLIGHT_RECORD_MAC: {problem}")
         return value
 
     @field_validator("outbound_allow", "trusted_proxies", mode="before")

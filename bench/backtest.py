@@ -125,6 +125,7 @@ class Maker:
                 state = transition(state, action, None, dict(payload)).state
             record = _record(case_id, seq, action, before, state.state, moment, payload, reason)
             record["prev_hash"] = prev
+            record["mac"] = "hmac-sha256"
             record["hash"] = prev = record_hash(SimpleNamespace(**record), KEY)  # type: ignore[arg-type]
             records.append(record)
             last = moment

@@ -20,6 +20,7 @@ from typing import Any
 
 from approval_core.catalogue.service import Catalogue
 from approval_core.context import CoreDeps
+from approval_core.records.mac import DEFAULT_MAC, RecordMac
 from approval_core.timeutil import Clock, utcnow
 from supervisor.engine import EngineError
 from supervisor.metrics.process import SupervisorMetrics
@@ -86,9 +87,11 @@ class Supervisor:
         """The policy `deps` were taken from (the one in force for deps made otherwise)."""
         return deps.policy if isinstance(deps.policy, Policy) else self._policy
 
-    def deps(self, record_key: str, now: Clock = utcnow) -> CoreDeps:
+    def deps(
+        self, record_key: str, now: Clock = utcnow, record_mac: RecordMac = DEFAULT_MAC
+    ) -> CoreDeps:
         """CoreDeps of the policy in force now (one unit of work)."""
-        return self._policy.deps(record_key, now)
+        return self._policy.deps(record_key, now, record_mac)
 
     def install(self, policy: Policy, now: datetime | None) -> None:
         """Put `policy` in force (it was checked, and stored by the caller)."""

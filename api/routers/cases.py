@@ -151,6 +151,7 @@ def case_records(case_id: str, actor: CurrentActor, service: Service) -> list[di
                 "payload": r.payload,
                 "prev_hash": r.prev_hash,
                 "hash": r.hash,
+                "mac": r.mac,  # hmac-sha256 or hmac-sm3: what `hash` was made with
             }
             for r in records_of(session, case.id)
         ]

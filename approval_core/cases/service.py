@@ -211,7 +211,7 @@ def _record_and_emit(
         documents_out=[out] if out else [],
         payload=payload,
     )
-    append_record(session, case, record, key=deps.record_key)
+    append_record(session, case, record, key=deps.record_key, record_mac=deps.record_mac)
     context = _event_context(deps, case, action, at)
     case.record_count = record.seq
     advance_derived(case, before, record)

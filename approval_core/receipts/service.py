@@ -5,13 +5,14 @@ documents_out names its kind), so the same records always give the same receipt.
 verification code is a keyed HMAC over the record-derived facts (codes, not catalogue wording,
 so that editing a name in rules/items.yaml does not make genuine receipts fail). The code also
 locates the record: its first 6 characters are the record id in base32, the last 10 the MAC.
+The MAC is the issuing record's own (HMAC-SHA256 or HMAC-SM3, `CaseRecord.mac`), so a code
+printed before SUNLIGHT_RECORD_MAC changed still verifies after.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from approval_core.context import CoreDeps
 from approval_core.errors import NotFound
 from approval_core.receipts.content import BUILDERS, Source
 from approval_core.receipts.schemas import KINDS, NUMBER_CODES, TITLES, Receipt
+from approval_core.records.mac import DEFAULT_MAC, mac
 from approval_core.records.models import CaseRecord
 from approval_core.records.service import records_of
 from approval_core.timeutil import as_utc, legal_date
@@ -75,9 +77,10 @@ def _locator(record_id: int) -> str:
     return "".join(reversed(chars))
 
 
-def verification_code(key: str, record_id: int, facts: dict[str, Any]) -> str:
-    mac = hmac.new(key.encode(), b"receipt\0" + _canonical(facts), hashlib.sha256).digest()
-    return _locator(record_id) + base64.b32encode(mac).decode()[:MAC_LEN]
+def verification_code(key: str, record: CaseRecord, facts: dict[str, Any]) -> str:
+    """The record's locator and the MAC of `facts` under the record's own MAC algorithm."""
+    sealed = mac(record.mac or DEFAULT_MAC, key.encode(), b"receipt\0" + _canonical(facts))
+    return _locator(record.id) + base64.b32encode(sealed).decode()[:MAC_LEN]
 
 
 def build_receipt(deps: CoreDeps, case: Case, history: Sequence[CaseRecord], kind: str) -> Receipt:
@@ -107,7 +110,7 @@ def build_receipt(deps: CoreDeps, case: Case, history: Sequence[CaseRecord], kin
         item_en=item.name_en,
         lines=tuple(lines),
         notes=(f"查询编号 / Tracking number: {case.tracking_no}",),
-        code=verification_code(deps.record_key, record.id, facts),
+        code=verification_code(deps.record_key, record, facts),
         digest=hashlib.sha256(_canonical(facts)).hexdigest(),
     )
 

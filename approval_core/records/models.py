@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from approval_core.db import Base
+from approval_core.records.mac import DEFAULT_MAC
 
 GENESIS = "0" * 64  # the prev_hash of a case's first record
 
@@ -37,3 +38,6 @@ class CaseRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The MAC `hash` is made with (approval_core/records/mac.py); records written before the
+    # column existed, and by default, carry HMAC-SHA256.
+    mac: Mapped[str] = mapped_column(String(16), default=DEFAULT_MAC, server_default=DEFAULT_MAC)

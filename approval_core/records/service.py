@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from approval_core.records.mac import DEFAULT_MAC, MacUnavailable, RecordMac, mac
 from approval_core.records.models import GENESIS, CaseRecord
 from approval_core.timeutil import as_utc
 
@@ -45,10 +44,11 @@ def _canonical(value: Any) -> Any:
 
 
 def record_hash(record: CaseRecord, key: str) -> str:
-    """HMAC-SHA256 over the canonical JSON of the record's content and its predecessor's hash."""
+    """The record's MAC (its `mac`: HMAC-SHA256 or HMAC-SM3) over the canonical JSON of its
+    content and its predecessor's hash, in hex; MacUnavailable if this host lacks that MAC."""
     body = {name: _canonical(getattr(record, name)) for name in HASHED_FIELDS}
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return mac(record.mac or DEFAULT_MAC, key.encode(), text.encode()).hex()
 
 
 class ChainHead(Protocol):
@@ -58,11 +58,20 @@ class ChainHead(Protocol):
     chain_hash: str
 
 
-def append_record(session: Session, head: ChainHead, record: CaseRecord, *, key: str) -> CaseRecord:
+def append_record(
+    session: Session,
+    head: ChainHead,
+    record: CaseRecord,
+    *,
+    key: str,
+    record_mac: RecordMac = DEFAULT_MAC,
+) -> CaseRecord:
     """Chain a record after `head` and move the head to it, without reading earlier records;
     the caller's transaction writes both with the case change, in its next flush (one UPDATE
     of the case row for the whole action; the row's optimistic version keeps concurrent
-    appends to one chain single-winner)."""
+    appends to one chain single-winner). The record is sealed with `record_mac` (the
+    deployment's setting) and keeps naming it."""
+    record.mac = record_mac
     record.seq = head.chain_seq + 1
     record.prev_hash = head.chain_hash
     record.hash = record_hash(record, key)
@@ -101,7 +110,14 @@ def verify_chain(records: Sequence[CaseRecord], key: str) -> list[ChainBreak]:
             breaks.append(
                 ChainBreak(*here, "prev_hash does not match", "与前一条记录的链接（prev_hash）不符")
             )
-        if record_hash(record, key) != record.hash:
-            breaks.append(ChainBreak(*here, "content does not match hash", "记录内容与其哈希不符"))
+        try:
+            intact = record_hash(record, key) == record.hash
+        except MacUnavailable as exc:  # e.g. an SM3 record read on a host without SM3
+            breaks.append(ChainBreak(*here, f"cannot be checked: {exc}", f"无法校验：{exc}"))
+        else:
+            if not intact:
+                breaks.append(
+                    ChainBreak(*here, "content does not match hash", "记录内容与其哈希不符")
+                )
         prev = record.hash
     return breaks

@@ -24,6 +24,7 @@ from approval_core.calendar import WorkCalendar, load_calendar
 from approval_core.catalogue.service import Catalogue, load_catalogue
 from approval_core.context import CoreDeps
 from approval_core.errors import ConfigError
+from approval_core.records.mac import DEFAULT_MAC, RecordMac
 from approval_core.timeutil import Clock, utcnow
 from approval_core.yamlsource import load_yaml, sort_messages, validate
 from supervisor.notify.routing import FILE as ROUTING_FILE
@@ -121,10 +122,18 @@ class Policy:
     def thresholds(self) -> Any:
         return self.verdicts.thresholds
 
-    def deps(self, record_key: str, now: Clock = utcnow) -> CoreDeps:
+    def deps(
+        self, record_key: str, now: Clock = utcnow, record_mac: RecordMac = DEFAULT_MAC
+    ) -> CoreDeps:
         """What the approval core needs for one unit of work, from this policy only."""
         return CoreDeps(
-            self.catalogue, self.calendar, record_key, now, policy=self, policy_version=self.version
+            self.catalogue,
+            self.calendar,
+            record_key,
+            now,
+            policy=self,
+            policy_version=self.version,
+            record_mac=record_mac,
         )
 
     def close(self) -> None:

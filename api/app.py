@@ -25,6 +25,7 @@ from api.routers import (
     policy,
     public,
     receipts,
+    statistics,
     supervision,
     system,
     users,
@@ -114,6 +115,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         notifications,
         aftercare,
         policy,
+        statistics,
     )
     for module in routers:
         app.include_router(module.router)

@@ -123,6 +123,8 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/system/calendar",                                NONE,      "403 403 403 403 403 ok  ok  ok ",  ""),
     ("POST /api/v1/system/calendar/recompute",                     NONE,      "403 403 403 403 403 403 403 ok ",  ""),
     ("GET /api/v1/system/alerts",                                  NONE,      "403 403 403 403 403 ok  ok  ok ",  ""),
+    # statistics of the recorded history (统计分析): a head's are their own department's
+    ("GET /api/v1/statistics",                                     NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
     # watch screens, health and the API's own documentation
     ("GET /metrics",                                               PUBLIC,    "",                                 ""),
     ("GET /healthz",                                               PUBLIC,    "",                                 ""),

@@ -369,11 +369,13 @@ def demo_load(if_empty: bool) -> None:
 
 
 def _register() -> None:
+    from api.cli_evaluate import evaluate
     from api.cli_notifications import notifications
     from api.cli_rules import rules
 
     main.add_command(rules)
     main.add_command(notifications)
+    main.add_command(evaluate)
 
 
 _register()

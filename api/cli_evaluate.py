@@ -1,0 +1,126 @@
+"""`sunlight evaluate`: statistics of the recorded history (统计分析), from the records as of a
+moment. The figures and their meaning: `supervisor/evaluation/statistics.py`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import click
+
+from approval_core.errors import InvalidInput
+from supervisor.evaluation.statistics import UNITS, Row, Unit, period_bounds, statistics
+
+# Table columns: (figure, heading).
+_COLUMNS = (
+    ("key", "单位/unit"),
+    ("name_zh", "名称/name"),
+    ("received", "收件"),
+    ("accepted", "受理"),
+    ("rejected", "不予受理"),
+    ("withdrawn", "撤回"),
+    ("concluded", "办结"),
+    ("approved", "准予"),
+    ("denied", "不予"),
+    ("concluded_early", "提前"),
+    ("on_time", "按时"),
+    ("late", "超期"),
+    ("days_late", "超期日"),
+    ("average_days", "平均用时"),
+    ("stopped", "中止"),
+    ("stopped_days", "中止日"),
+    ("extensions", "延期"),
+    ("supplements", "补正"),
+)
+
+
+@click.group()
+def evaluate() -> None:
+    """评估与统计 / Evaluation and statistics."""
+
+
+def _period(period: str | None, start: date | None, end: date | None) -> tuple[date, date]:
+    if period is not None:
+        if start is not None or end is not None:
+            raise click.UsageError("--period 与 --from/--to 只能选一 / --period or --from/--to")
+        try:
+            return period_bounds(period)
+        except InvalidInput as exc:
+            raise click.BadParameter(
+                f"{exc.detail_zh} / {exc.detail}", param_hint="--period"
+            ) from None
+    if start is None or end is None:
+        raise click.UsageError(
+            "须给出 --period 或 --from 与 --to / give --period or --from and --to"
+        )
+    return start, end
+
+
+@evaluate.command("statistics")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="first legal date")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="last legal date")
+@click.option("--period", default=None, help='"2026", "2026-Q3" or "2026-07"')
+@click.option("--by", type=click.Choice(UNITS), default="department", show_default=True)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="ISO 时刻，无时区即北京时间（默认现在）/ ISO moment, Beijing time unless offset given",
+)
+@click.option("--department", default=None, help="one department's cases only")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table")
+def statistics_command(
+    start: datetime | None,
+    end: datetime | None,
+    period: str | None,
+    by: Unit,
+    as_of: str | None,
+    department: str | None,
+    fmt: str,
+) -> None:
+    """统计分析：按部门、承办人或事项统计期间内的收件、受理、办结、按时与超期 / Statistics of
+    the recorded history for a period, by department, handler or item, as of a moment."""
+    from api.cli import _core, _sessions
+    from api.cli_rules import parse_moment
+
+    first, last = _period(
+        period,
+        start.date() if start is not None else None,
+        end.date() if end is not None else None,
+    )
+    moment = parse_moment(as_of)
+    core = _core()
+    sessions = _sessions()
+    with sessions() as session:
+        try:
+            rows = statistics(session, core, first, last, by, moment, department)
+        except InvalidInput as exc:
+            raise click.BadParameter(f"{exc.detail_zh} / {exc.detail}") from None
+    if fmt == "json":
+        document = {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "by": by,
+            "as_of": moment.isoformat(),
+            "department": department,
+            "rows": [row.as_dict() for row in rows],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"统计期间 / period {first} – {last}, 按 / by {by}, 截至 / as of {moment.isoformat()}"
+    )
+    for line in table_lines(rows):
+        click.echo(line)
+
+
+def table_lines(rows: list[Row]) -> list[str]:
+    """A plain text table, one line per unit (tab-separated: it pastes into a spreadsheet)."""
+    lines = ["\t".join(heading for _, heading in _COLUMNS)]
+    for row in rows:
+        values = row.as_dict()
+        cells = ["" if values[name] is None else str(values[name]) for name, _ in _COLUMNS]
+        lines.append("\t".join(cells))
+    if not rows:
+        lines.append("（期间内无记录 / nothing recorded in the period）")
+    return lines

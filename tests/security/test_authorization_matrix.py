@@ -285,7 +285,7 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
         query={"limit": "500"}, listed=_listed(a.case, lambda body: body["items"])
     ),
     "GET /api/v1/cases/{case_id}": lambda a: Req({"case_id": a.case}),
-    "GET /api/v1/statistics": lambda a: Req(
+    "GET /api/v1/statistics": lambda _: Req(
         query={"from": "2026-03-01", "to": "2026-03-31", "by": "department"}
     ),
     "POST /api/v1/cases/{case_id}/actions": _action,

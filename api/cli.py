@@ -13,6 +13,7 @@ from typing import TypeVar
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import ServiceState
@@ -119,15 +120,24 @@ def _start_jobs(state: ServiceState) -> BackgroundScheduler:
     from supervisor.scheduler import Jobs, start
 
     core = state.core
-    with transaction(state.sessions) as session:
-        # Clocks computed under another policy or calendar take the one in force.
-        summary = recompute_clocks(session, core)
-        judge_items(session, core, state.supervisor, core.now())
+    for attempt in (1, 2, 3):
+        try:
+            with transaction(state.sessions) as session:
+                # Clocks computed under another policy or calendar take the one in force.
+                summary = recompute_clocks(session, core)
+                judge_items(session, core, state.supervisor, core.now())
+            click.echo(
+                f"policy {summary['policy_version']} (calendar {summary['calendar_version']}): "
+                f"{summary['changed']} clocks changed"
+            )
+            break
+        except SQLAlchemyError:
+            # Another process starting at the same moment wrote the same rows: try again; the
+            # service starts in any case (the sweep and the next start catch up).
+            logging.getLogger("sunlight").warning(
+                "start-up recompute failed (attempt %s)", attempt, exc_info=True
+            )
     status = state.supervisor.status
-    click.echo(
-        f"policy {summary['policy_version']} (calendar {summary['calendar_version']}): "
-        f"{summary['changed']} clocks changed"
-    )
     if not status.ok:
         click.echo("rules/ refused, running on the last good policy:", err=True)
         for problem in status.problems:

@@ -49,20 +49,29 @@ def stored_clock(deps: CoreDeps, case: Case | Any, as_of: datetime) -> ClockResu
     return compute_clock(events, policy, deps.calendar, as_of)
 
 
+def clock_columns(clock: ClockResult, policy_version: str | None = None) -> dict[str, Any]:
+    """The clock figures kept on the case row, by column, with the policy version that
+    computed them."""
+    return {
+        "clock_started_on": clock.started_on,
+        "clock_due_date": clock.due_date,
+        "clock_elapsed": clock.elapsed,
+        "clock_remaining": clock.remaining,
+        "clock_overdue": clock.overdue,
+        "clock_running": clock.running,
+        "clock_deemed_accepted": clock.deemed_accepted,
+        "clock_provisional": clock.provisional,
+        "calendar_version": clock.calendar_version,
+        "clock_computed_at": clock.as_of,
+        "policy_version": policy_version or None,
+    }
+
+
 def store_clock(case: Case, clock: ClockResult, policy_version: str | None = None) -> None:
     """Keep the clock figures on the row for fast queries (the records stay the truth), with
     the policy version that computed them."""
-    case.clock_started_on = clock.started_on
-    case.clock_due_date = clock.due_date
-    case.clock_elapsed = clock.elapsed
-    case.clock_remaining = clock.remaining
-    case.clock_overdue = clock.overdue
-    case.clock_running = clock.running
-    case.clock_deemed_accepted = clock.deemed_accepted
-    case.clock_provisional = clock.provisional
-    case.calendar_version = clock.calendar_version
-    case.clock_computed_at = clock.as_of
-    case.policy_version = policy_version or None
+    for column, value in clock_columns(clock, policy_version).items():
+        setattr(case, column, value)
 
 
 # Record action -> the counter it adds one to.

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
-from approval_core.cases.snapshot import snapshot, store_clock, stored_clock
+from approval_core.cases.snapshot import clock_columns, snapshot, stored_clock
 from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockResult
 from approval_core.context import CoreDeps
 from approval_core.outbox.service import emit_fact
 from approval_core.system.models import SystemAlert
 from approval_core.timeutil import legal_date
+
+_CASES = Table("cases", Case.metadata)  # the same table, for a Core UPDATE (no version bump)
 
 
 def raise_alert(
@@ -107,12 +109,21 @@ def recompute_clocks(session: Session, deps: CoreDeps) -> dict[str, Any]:
     if deps.policy_version:
         stale += [Case.policy_version.is_(None), Case.policy_version != deps.policy_version]
     stmt = select(Case).where(Case.state.not_in(TERMINAL), or_(*stale))
+    if session.get_bind().dialect.name == "postgresql":
+        # A case an action holds now is skipped: the action stores its fresh clock itself.
+        stmt = stmt.with_for_update(skip_locked=True)
     changed = recomputed = 0
     for case in session.scalars(stmt):
         recomputed += 1
         clock = stored_clock(deps, case, now)
         before = (case.clock_due_date, case.clock_provisional, case.clock_remaining)
-        store_clock(case, clock, deps.policy_version)
+        # Derived figures, written without the case's version: a recompute (at every start,
+        # after a reload) must never turn a handler's concurrent action into a conflict.
+        session.execute(
+            update(_CASES)
+            .where(_CASES.c.id == case.id)
+            .values(**clock_columns(clock, deps.policy_version))
+        )
         if clock.provisional:
             note_provisional(session, deps, clock)
         if before != (clock.due_date, clock.provisional, clock.remaining):

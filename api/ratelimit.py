@@ -19,10 +19,9 @@ from datetime import datetime
 
 from fastapi import HTTPException, Request
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from approval_core.db import transaction
+from approval_core.db import insert_or_merge, transaction
 from approval_core.settings import Settings
 from approval_core.system.models import RateCounter
 
@@ -101,9 +100,7 @@ class PublicLimiter:
     def _take(self, slot: Slot) -> int:
         counter = RateCounter.__table__.c
         with transaction(self.sessions) as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            upsert = insert(RateCounter).values(
+            upsert = insert_or_merge(session, RateCounter).values(
                 key=slot.key, window_start=slot.window_start, count=1
             )
             stmt = upsert.on_conflict_do_update(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -107,6 +108,14 @@ def read_only(session: Session) -> None:
     write lock (other writers go on meanwhile); elsewhere it changes nothing. Call it first
     in the transaction, before any query."""
     session.connection(execution_options={READ_ONLY: True})
+
+
+def insert_or_merge(session: Session, model: type[Base]) -> Any:
+    """An INSERT for `model` in the session's dialect, which has `on_conflict_do_nothing` and
+    `on_conflict_do_update` (PostgreSQL and SQLite alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

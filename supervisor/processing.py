@@ -108,7 +108,10 @@ def _owned(session: Session, facts: list[Fact]) -> list[Fact]:
             .with_for_update(skip_locked=True)
         )
     )
-    missing = set(ids) - locked - set(session.scalars(select(Case.id).where(Case.id.in_(ids))))
+    missing: set[str] = set()
+    if len(locked) < len(ids):  # locked by someone else, or no such case (its facts go on)
+        unlocked = [i for i in ids if i not in locked]
+        missing = set(unlocked) - set(session.scalars(select(Case.id).where(Case.id.in_(unlocked))))
     earliest = dict(
         session.execute(
             select(Fact.case_id, func.min(Fact.id))

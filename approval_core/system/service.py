@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
@@ -15,6 +13,7 @@ from approval_core.cases.snapshot import clock_columns, snapshot, stored_clock
 from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockResult
 from approval_core.context import CoreDeps
+from approval_core.db import insert_or_merge
 from approval_core.outbox.service import emit_fact
 from approval_core.system.models import SystemAlert
 from approval_core.timeutil import legal_date
@@ -48,7 +47,8 @@ def raise_alert(
             "details": details,
             "opened_at": now,
         }
-        session.execute(_insert(session).values(values).on_conflict_do_nothing())
+        insert = insert_or_merge(session, SystemAlert)
+        session.execute(insert.values(values).on_conflict_do_nothing())
         return session.scalars(select(SystemAlert).where(SystemAlert.cause == cause)).one()
     if alert.resolved_at is not None:
         alert.resolved_at = None
@@ -57,13 +57,6 @@ def raise_alert(
         alert.details = details
     session.flush()
     return alert
-
-
-def _insert(session: Session) -> Any:
-    """INSERT for system alerts in the session's dialect (both have ON CONFLICT)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(SystemAlert)
-    return sqlite_insert(SystemAlert)
 
 
 def resolve_alert(session: Session, cause: str, now: datetime) -> None:

@@ -187,7 +187,10 @@ def test_sigkill_of_server_and_worker_loses_nothing(
         counts = _check(sessions, ledger)
         with sessions() as session, session.begin():
             # Messages wait for office hours (the policy's hours); this run may be at night.
-            session.execute(update(Delivery).values(next_attempt_at=utcnow()))
+            # A claim held by a killed worker expires after `Deliverer.claim_for` (5 minutes);
+            # the test moves both moments to now instead of waiting (a live worker's claim
+            # may be taken again: delivery is at least once, under a stable id).
+            session.execute(update(Delivery).values(next_attempt_at=utcnow(), claimed_until=None))
         deadline = time.monotonic() + 120
         while True:
             with sessions() as session:
@@ -196,7 +199,8 @@ def test_sigkill_of_server_and_worker_loses_nothing(
                 break
             assert time.monotonic() < deadline, {d.status for d in deliveries}
             time.sleep(0.5)
-        received = {r.headers["webhook-id"] for r in receiver.at("/webhook")}
+        calls = [r.headers["webhook-id"] for r in receiver.at("/webhook")]
+        received = set(calls)
         assert {d.key for d in deliveries} <= received  # at least once, under a stable id
         assert receiver.problems == []
     finally:
@@ -206,5 +210,5 @@ def test_sigkill_of_server_and_worker_loses_nothing(
     figures.append(
         f"SIGKILL: server x{kills['server']}, worker x{kills['worker']}; {counts}; "
         f"{ledger.retries} retries; {len(deliveries)} deliveries, "
-        f"{len(receiver.at('/webhook'))} webhook calls received; 0 lost, 0 duplicated"
+        f"{len(calls)} webhook calls received ({len(calls) - len(received)} repeated); 0 lost"
     )

@@ -77,7 +77,8 @@ def main() -> None:
     """Sunlight 网上审批与电子监察.
 
     SUNLIGHT_ENVIRONMENT is production unless set: then SUNLIGHT_SECRET_KEY, SUNLIGHT_DATA_KEY
-    (hex or base64 of 32 random bytes) and a PostgreSQL SUNLIGHT_DATABASE_URL are required."""
+    (hex or base64 of 32 random bytes), SUNLIGHT_PUBLIC_URL and a PostgreSQL SUNLIGHT_DATABASE_URL
+    are required."""
     try:
         settings = get_settings()
     except ValidationError as exc:

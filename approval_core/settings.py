@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    # The address applicants and courts reach the service at (printed on documents, in QR codes
+    # and in messages to applicants), e.g. https://sfj.example.gov.cn. Development and test fall
+    # back to http://{host}:{port}; production requires it.
+    public_url: str = ""
 
     @field_validator("time_zone")
     @classmethod
@@ -109,7 +113,11 @@ class Settings(BaseSettings):
     def _safe_keys(self) -> Settings:
         """Production: strong keys and PostgreSQL, or no start. Development and test (chosen
         explicitly) fall back to the published development key, said loudly at start."""
+        self.public_url = self.public_url.rstrip("/")
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise ValueError("SUNLIGHT_PUBLIC_URL must start with https:// or http://")
         if self.environment != "production":
+            self.public_url = self.public_url or f"http://{self.host}:{self.port}"
             self.secret_key = self.secret_key or DEV_SECRET_KEY
             self.data_key = self.data_key or derived_data_key(self.secret_key)
             return self
@@ -121,6 +129,8 @@ class Settings(BaseSettings):
             problems.append("SUNLIGHT_DATA_KEY must differ from SUNLIGHT_SECRET_KEY")
         if self.database_url.startswith("sqlite"):
             problems.append("production needs PostgreSQL (SUNLIGHT_DATABASE_URL)")
+        if not self.public_url:
+            problems.append("production needs SUNLIGHT_PUBLIC_URL (printed on documents)")
         found = [p for p in problems if p]
         if found:
             raise ValueError(

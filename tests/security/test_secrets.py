@@ -82,6 +82,11 @@ def test_production_with_strong_keys(env: pytest.MonkeyPatch, db_url: str) -> No
     assert code == 2
     assert "SUNLIGHT_DATA_KEY must differ" in output
     env.setenv("SUNLIGHT_DATA_KEY", GOOD_DATA)
+    env.delenv("SUNLIGHT_PUBLIC_URL", raising=False)
+    code, output = _run("users", "list")
+    assert code == 2
+    assert "SUNLIGHT_PUBLIC_URL" in output
+    env.setenv("SUNLIGHT_PUBLIC_URL", "https://sfj.example.gov.cn/")
     code, output = _run("users", "list")
     if db_url.startswith("sqlite"):
         assert (code, "production needs PostgreSQL" in output) == (2, True)
@@ -138,12 +143,22 @@ def test_production_refuses_to_start_while_a_demo_token_works(
         data_key=GOOD_DATA,
         database_url=db_url,
         rules_dir=RULES,
+        public_url="https://sfj.example.gov.cn",
     )
     with pytest.raises(ConfigError, match="demo-admin"):
         build_state(production)
     env.setenv("SUNLIGHT_ENVIRONMENT", "production")
     env.setenv("SUNLIGHT_SECRET_KEY", GOOD_SECRET)
     env.setenv("SUNLIGHT_DATA_KEY", GOOD_DATA)
+    env.setenv("SUNLIGHT_PUBLIC_URL", "https://sfj.example.gov.cn")
     code, output = _run("users", "rotate", str(admin_id))
     assert code == 0, output
     build_state(production).engine.dispose()
+
+
+def test_public_url_is_an_address_without_trailing_slash() -> None:
+    settings = Settings(environment="test", public_url="https://sfj.example.gov.cn/")
+    assert settings.public_url == "https://sfj.example.gov.cn"
+    assert Settings(environment="test", port=8123).public_url == "http://127.0.0.1:8123"
+    with pytest.raises(ValueError, match="SUNLIGHT_PUBLIC_URL"):
+        Settings(environment="test", public_url="sfj.example.gov.cn")

@@ -74,7 +74,10 @@ def test_production_refuses_weak_or_published_keys(env: pytest.MonkeyPatch, key:
         Settings(environment="production", secret_key=key, data_key=GOOD_DATA)
 
 
-def test_production_with_strong_keys(env: pytest.MonkeyPatch, db_url: str) -> None:
+def test_production_with_strong_keys(
+    env: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    del sessions  # the schema exists (its clean-up of the tables)
     env.setenv("SUNLIGHT_ENVIRONMENT", "production")
     env.setenv("SUNLIGHT_SECRET_KEY", GOOD_SECRET)
     env.setenv("SUNLIGHT_DATA_KEY", GOOD_SECRET)

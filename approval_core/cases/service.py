@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from approval_core.cases.checks import (
     action_payload,
     check_backdating,
+    check_document_fields,
     check_materials,
     effective_actor,
     event_time,
@@ -129,6 +130,12 @@ def act(
     at = event_time(deps, command.at, "at", case.last_event_at)
     check_backdating(deps, command, at)
     payload = action_payload(session, deps, case, command)
+    pending = _extension_request(session, case) if command.action == "approve_extension" else None
+    check_document_fields(command, pending.reason if pending else None)
+    if command.action == "conclude" and not command.decision_no:
+        payload["decision_no"] = deps.catalogue.decision_number(
+            case.department_code, legal_date(at).year, case.tracking_no
+        )
     current = CaseState(case.state, case.resume_state, case.stop_type)
     outcome = transition(current, command.action, doer.role, payload)
     before = Replayed(state=current, step=case.step)  # the row as it was, to fold the record on
@@ -140,6 +147,20 @@ def act(
     _apply_side_fields(case, command, doer)
     _record_and_emit(session, deps, case, doer, command.action, before, at, payload, command, actor)
     return case
+
+
+def _extension_request(session: Session, case: Case) -> CaseRecord | None:
+    """The extension request (extend) still waiting for its approval, if any."""
+    last = session.scalars(
+        select(CaseRecord)
+        .where(
+            CaseRecord.case_id == case.id,
+            CaseRecord.action.in_(("extend", "approve_extension")),
+        )
+        .order_by(CaseRecord.seq.desc())
+        .limit(1)
+    ).first()
+    return last if last is not None and last.action == "extend" else None
 
 
 # The notice each action hands to the applicant (发文), in the record's documents_out.

@@ -120,7 +120,8 @@ class History:
         self.act(case, reviewer, "review", bj(2026, rm, rd, 9))
         head = "head" if reviewer == "reviewer" else "admin"
         number = f"赣司许〔2026〕{len(case)}{case}号"
-        why = {} if decision == "approved" else {"reason": "不符合条件", "legal_basis": "律师法第七条"}
+        why = {"reason": "不符合条件", "legal_basis": "律师法第七条"}
+        why = {} if decision == "approved" else why
         self.act(case, head, "conclude", bj(2026, cm, cd, 9), decision=decision, decision_no=number,
                  **why)  # fmt: skip
 

@@ -26,7 +26,8 @@ def _rejected_case(client: TestClient, people: People, core: CoreDeps) -> dict[s
     created = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
     assert created.status_code == 201, created.text
     cid = created.json()["id"]
-    for action in ({"action": "register"}, {"action": "reject", "reason": REASON, "legal_basis": BASIS}):
+    rejection = {"action": "reject", "reason": REASON, "legal_basis": BASIS}
+    for action in ({"action": "register"}, rejection):
         response = client.post(
             f"/api/v1/cases/{cid}/actions", json=action, headers=people.auth("clerk")
         )

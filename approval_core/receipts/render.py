@@ -11,7 +11,7 @@ import hashlib
 import html
 import logging
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -75,6 +75,7 @@ def render_html(receipt: Receipt) -> str:
         phone=e(receipt.department_phone),
         supervision_phone=e(receipt.supervision_phone),
         code=e(receipt.printed_code),
+        closing_date=e(chinese_date(receipt.issued_on)),
     )
 
 
@@ -99,8 +100,22 @@ def render_pdf(receipt: Receipt) -> bytes:
     pdf.add_page()
     _header(pdf, receipt)
     _body(pdf, receipt)
+    _closing(pdf, receipt)
     _footer(pdf, receipt)
     return bytes(pdf.output())
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _closing(pdf: FPDF, receipt: Receipt) -> None:
+    """落款: the issuing authority and the date in words, right-aligned under the body (where a
+    seal goes on paper)."""
+    pdf.ln(6)
+    pdf.set_font("cjk", size=11)
+    for text in (receipt.department_zh, chinese_date(receipt.issued_on)):
+        pdf.cell(0, 7, text, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 def _header(pdf: FPDF, receipt: Receipt) -> None:

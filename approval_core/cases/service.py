@@ -144,7 +144,7 @@ def act(
     case.stop_type = outcome.state.stop_type
     case.step = outcome.step
     case.last_event_at = at
-    _apply_side_fields(case, command, doer)
+    _apply_side_fields(case, command, doer, payload.get("decision_no"))
     _record_and_emit(session, deps, case, doer, command.action, before, at, payload, command, actor)
     return case
 
@@ -175,7 +175,9 @@ DOCUMENT_OUT = {
 }
 
 
-def _apply_side_fields(case: Case, command: ActionCommand, doer: Actor) -> None:
+def _apply_side_fields(
+    case: Case, command: ActionCommand, doer: Actor, decision_no: str | None
+) -> None:
     if command.materials and command.action in ("accept", "supplement_received"):
         case.materials = sorted(set(case.materials) | set(command.materials))
     if command.action == "assign":
@@ -186,7 +188,7 @@ def _apply_side_fields(case: Case, command: ActionCommand, doer: Actor) -> None:
         case.reviewer_id = doer.user_id
     elif command.action == "conclude":
         case.decision = command.decision
-        case.decision_no = command.decision_no
+        case.decision_no = decision_no
 
 
 def _event_context(deps: CoreDeps, case: Case, action: str, at: datetime) -> dict[str, Any]:

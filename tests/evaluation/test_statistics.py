@@ -46,7 +46,7 @@ from tests.support import act, bj, mandatory_materials, submit
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 END_OF_JULY = bj(2026, 7, 31, 18)  # the past moment: B, C and E not concluded yet
 LATER = bj(2026, 12, 1, 12)  # everything recorded
-ZERO = {
+ZERO: dict[str, Any] = {
     "received": 0,
     "accepted": 0,
     "rejected": 0,

@@ -4,9 +4,11 @@ equal those with them, for every unit, now and as of a past moment; a backfill r
 
 from __future__ import annotations
 
+from click.testing import CliRunner
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.cli import main
 from approval_core.conclusions.models import Conclusion
 from approval_core.conclusions.service import backfill
 from approval_core.context import CoreDeps
@@ -46,3 +48,20 @@ def test_the_table_equals_replaying_the_records(
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Conclusion)) == 6
     assert {(by, m): history.report(by, m) for by in units for m in moments} == with_table
+
+
+def test_backfill_from_the_command_line(
+    sessions: sessionmaker[Session],
+    core: CoreDeps,
+    people: People,
+    clock: FrozenClock,
+    cli_env: CliRunner,
+) -> None:
+    build(sessions, core, people, clock)
+    with sessions() as session, session.begin():
+        session.execute(delete(Conclusion))
+    result = cli_env.invoke(main, ["evaluate", "backfill-conclusions"])
+    assert result.exit_code == 0, result.output
+    assert "added 6" in result.output
+    again = cli_env.invoke(main, ["evaluate", "backfill-conclusions"])
+    assert "added 0" in again.output

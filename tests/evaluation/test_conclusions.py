@@ -14,12 +14,13 @@ from approval_core.conclusions.service import backfill
 from approval_core.context import CoreDeps
 from tests.conftest import FrozenClock, People
 from tests.evaluation.test_statistics import END_OF_JULY, LATER, build
+from tests.evaluation.test_supervision_figures import recorded
 
 
 def test_the_table_equals_replaying_the_records(
     sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock
 ) -> None:
-    history = build(sessions, core, people, clock)
+    history = recorded(sessions, core, people, clock)  # with alerts, complaints, ratings
     with sessions() as session:
         rows = {c.case_id: c for c in session.scalars(select(Conclusion))}
     # H A B C D E concluded; F rejected and G withdrawn have none.

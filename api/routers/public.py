@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from api.deps import Service, unit_of_work
@@ -13,6 +14,7 @@ from api.receipt_response import Format, receipt_response
 from approval_core.cases import queries
 from approval_core.cases.models import Case
 from approval_core.receipts.service import latest_receipt, receipts_of
+from supervisor.notify import applicants
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
@@ -62,3 +64,36 @@ def public_receipt(
         case = _find(session, slot, service, tracking_no, code)
         receipt = latest_receipt(session, service.core, case, kind)
     return receipt_response(receipt, format)
+
+
+class NotificationChoice(BaseModel):
+    """退订 / 恢复: stop (`receive` false) or resume messages on a channel, or on both ("all")."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["sms", "email", "all"]
+    receive: bool
+
+
+class ChannelChoice(BaseModel):
+    address: str | None  # masked: 138****0000, z***@example.cn
+    receive: bool
+
+
+class NotificationChoices(BaseModel):
+    tracking_no: str
+    channels: dict[str, ChannelChoice]
+
+
+@router.post("/cases/{tracking_no}/notifications")
+def choose_notifications(
+    tracking_no: str, code: str, body: NotificationChoice, request: Request, service: Service
+) -> NotificationChoices:
+    """The applicant opts out of (or back into) the SMS and e-mail messages about the case,
+    with tracking number + query code; answers what each channel now receives."""
+    channels = ["sms", "email"] if body.channel == "all" else [body.channel]
+    with service.limiter.attempt(request, service.now()) as slot, unit_of_work(service) as session:
+        case = _find(session, slot, service, tracking_no, code)
+        now = service.now()
+        return NotificationChoices.model_validate(
+            applicants.choose(session, case, channels, body.receive, now)
+        )

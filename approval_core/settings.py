@@ -140,6 +140,10 @@ class Settings(BaseSettings):
             problems.append("production needs PostgreSQL (SUNLIGHT_DATABASE_URL)")
         if not self.public_url:
             problems.append("production needs SUNLIGHT_PUBLIC_URL (printed on documents)")
+        if self.sms_gateway_url and not self.sms_secret:
+            problems.append(
+                "SUNLIGHT_SMS_GATEWAY_URL needs SUNLIGHT_SMS_SECRET (requests are signed)"
+            )
         found = [p for p in problems if p]
         if found:
             raise ValueError(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.context import CoreDeps
 from approval_core.outbox.models import Fact
+from approval_core.settings import Settings
 from supervisor.notify.channels import SmsConfig, SmtpConfig, standard_channels
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.models import Delivery, DeliveryAttempt
@@ -308,3 +309,10 @@ def test_an_sms_route_without_template_is_refused(tmp_path: Path) -> None:
     line = len((folder / "notifications.yaml").read_text(encoding="utf-8").splitlines())
     assert f"notifications.yaml:{line}:5:" in problem
     assert "sms: {template" in problem
+
+
+def test_the_gateway_url_is_an_http_address() -> None:
+    with pytest.raises(ValueError, match="SUNLIGHT_SMS_GATEWAY_URL"):
+        Settings(environment="test", sms_gateway_url="sms.example.cn")
+    url = "https://sms.example.cn/send"
+    assert Settings(environment="test", sms_gateway_url=url).sms_gateway_url == url

@@ -48,6 +48,7 @@ class ServiceState:
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.settings.token_cache_seconds)
+        self.supervisor.public_url = self.settings.public_url  # links in applicant messages
         self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
         self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
 

@@ -3,9 +3,10 @@ limited) and the public statistics (数据统计: monthly aggregates per item, n
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from api.deps import Service, unit_of_work
@@ -17,6 +18,7 @@ from approval_core.db import read_only
 from approval_core.receipts.service import latest_receipt, receipts_of
 from approval_core.timeutil import legal_date
 from supervisor.evaluation.public import check_query, monthly
+from supervisor.notify import applicants
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
@@ -89,3 +91,34 @@ def public_statistics(
             document = monthly(session, core, year, item, now)
         cache.put((year, item), now, document)
     return document
+class NotificationChoice(BaseModel):
+    """退订 / 恢复: stop (`receive` false) or resume messages on a channel, or on both ("all")."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["sms", "email", "all"]
+    receive: bool
+
+
+class ChannelChoice(BaseModel):
+    address: str | None  # masked: 138****0000, z***@example.cn
+    receive: bool
+
+
+class NotificationChoices(BaseModel):
+    tracking_no: str
+    channels: dict[str, ChannelChoice]
+
+
+@router.post("/cases/{tracking_no}/notifications")
+def choose_notifications(
+    tracking_no: str, code: str, body: NotificationChoice, request: Request, service: Service
+) -> NotificationChoices:
+    """The applicant opts out of (or back into) the SMS and e-mail messages about the case,
+    with tracking number + query code; answers what each channel now receives."""
+    channels = ["sms", "email"] if body.channel == "all" else [body.channel]
+    with service.limiter.attempt(request, service.now()) as slot, unit_of_work(service) as session:
+        case = _find(session, slot, service, tracking_no, code)
+        now = service.now()
+        return NotificationChoices.model_validate(
+            applicants.choose(session, case, channels, body.receive, now)
+        )

@@ -49,6 +49,8 @@ class ServiceState:
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.supervisor.public_url = self.settings.public_url  # links in applicant messages
+        if self.settings.sms_gateway_url:
+            self.supervisor.sms_enabled = True
         self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
         self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
 

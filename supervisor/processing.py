@@ -155,7 +155,16 @@ def _judge_batch(
     # The documents these actions issued, told to the applicant (once per case, record and
     # channel: a fact judged again queues nothing more).
     policy = judge.policy
-    notify_applicants(session, policy.hours, policy.catalogue, sup.public_url, facts, cases, now)
+    notify_applicants(
+        session,
+        policy.hours,
+        policy.catalogue,
+        sup.public_url,
+        facts,
+        cases,
+        now,
+        sms_enabled=sup.sms_enabled,
+    )
     if due:
         # A Core UPDATE: the next look is the supervisor's, not a change of the case, so it
         # must not bump the case's version (a handler acting meanwhile would get a 409).

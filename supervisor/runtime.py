@@ -51,6 +51,7 @@ class Supervisor:
         self.rules_dir = rules_dir  # where reloads read from (None: only from the database)
         # SUNLIGHT_PUBLIC_URL, for the links in messages to applicants (set by the service)
         self.public_url = ""
+        self.sms_enabled = False  # an SMS gateway is configured (SUNLIGHT_SMS_GATEWAY_URL)
         self._policy = self._first = policy
         self._lock = threading.Lock()
         self._retired: deque[Policy] = deque()

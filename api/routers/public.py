@@ -91,6 +91,8 @@ def public_statistics(
             document = monthly(session, core, year, item, now)
         cache.put((year, item), now, document)
     return document
+
+
 class NotificationChoice(BaseModel):
     """退订 / 恢复: stop (`receive` false) or resume messages on a channel, or on both ("all")."""
 

@@ -56,9 +56,13 @@ def notify_applicants(
     facts: Sequence[Fact],
     cases: Mapping[str, Case],
     now: datetime,
+    *,
+    sms_enabled: bool = True,
 ) -> int:
     """Queue the applicant messages for the documents these facts' actions issued; returns the
-    deliveries written. Quiet hours hold them back as they do staff messages."""
+    deliveries written. Quiet hours hold them back as they do staff messages. Without an SMS
+    gateway configured (SUNLIGHT_SMS_GATEWAY_URL) no SMS is queued, rather than each one ending
+    as a dead letter."""
     routes = hours.rules.applicant_routes if hours is not None else []
     if hours is None or not routes:
         return 0
@@ -71,6 +75,8 @@ def notify_applicants(
             continue
         for route in hours.rules.applicant_routes_for(document):
             for channel in route.channels:
+                if channel == "sms" and not sms_enabled:
+                    continue
                 address = address_of(case, channel)
                 if address:
                     key = message_key(case.id, fact.record_id, channel)

@@ -40,7 +40,8 @@ ACCEPTED, DECIDED = "SMS_SUNLIGHT_ACCEPTED", "SMS_SUNLIGHT_DECIDED"
 
 
 @pytest.fixture
-def gateway() -> Iterator[Gateway]:
+def gateway(supervisor: Supervisor) -> Iterator[Gateway]:
+    supervisor.sms_enabled = True  # as SUNLIGHT_SMS_GATEWAY_URL does
     yield from sms_gateway()
 
 
@@ -138,6 +139,25 @@ def test_acceptance_and_decision_reach_the_applicant_once_by_sms_and_email(
     assert link in body
     assert "has been decided" in body
     assert len(mails) == 3  # receipt of materials, acceptance, decision
+
+
+def test_without_a_gateway_no_sms_is_queued_and_email_still_is(
+    notify_client: TestClient,
+    people: People,
+    core: CoreDeps,
+    clock: FrozenClock,
+    sessions: sessionmaker[Session],
+    supervisor: Supervisor,
+) -> None:
+    supervisor.sms_enabled = False  # SUNLIGHT_SMS_GATEWAY_URL not set
+    clock.set(bj(2026, 3, 2, 9))
+    case = _file(notify_client, people, core, phone=PHONE, email=MAILBOX)
+    _act(notify_client, people, case, "register", "accept")
+    with sessions() as session:
+        channels = session.scalars(
+            select(Delivery.channel).where(Delivery.key.like(f"applicant_{case['id']}_%"))
+        ).all()
+    assert sorted(channels) == ["email", "email"]  # receipt of materials, acceptance
 
 
 def test_opting_out_stops_messages_when_queued_and_when_sent(

@@ -35,7 +35,7 @@ class Case:
         clock.set(bj(2026, 3, 2, 9))
         body = {
             "item": ITEM,
-            "applicant": {"name": "李四", "id_number": "360102199001011234"},
+            "applicant": {"name": "李四", "id_number": "36010219900101123X"},
             "materials": mandatory_materials(core, ITEM) if materials is None else materials,
         }
         response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
@@ -195,7 +195,7 @@ def _imported_case(client: TestClient, people: People, core: CoreDeps, clock: Fr
     clock.set(bj(2026, 5, 20, 9))
     body = {
         "item": ITEM,
-        "applicant": {"name": "补录", "id_number": "360102199001011234"},
+        "applicant": {"name": "补录", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, ITEM),
         "submitted_at": "2026-03-02T09:00:00+08:00",
     }

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from approval_core.cases import service as cases
+from approval_core.cases.labels import STATE_LABELS
 from approval_core.cases.models import Case
 from approval_core.cases.schemas import (
     ActionCommand,
@@ -285,6 +286,7 @@ def load_demo(session: Session, core: CoreDeps, *, if_empty: bool) -> list[str]:
     lines.append("Demo cases: tracking number, query code (for /api/v1/public/cases), state:")
     for case in session.scalars(select(Case).order_by(Case.submitted_at)):
         code = demo.codes.get(case.id, "?")
-        lines.append(f"  {case.tracking_no}  {code}  {case.state:<13} {case.applicant_name}")
+        state = f"{STATE_LABELS[case.state][0]} {case.state}"
+        lines.append(f"  {case.tracking_no}  {code}  {state:<19} {case.applicant_name}")
     lines.append("Open http://127.0.0.1:8000/docs for the API.")
     return lines

@@ -64,7 +64,9 @@ def test_an_organisation_files_with_its_credit_code_and_representative(
     assert "31360000MD0100012R" in receipt.text
     assert "郑明理" in receipt.text
     code = receipt.json()["verification_code"]
-    assert client.get(f"/api/v1/receipts/verify/{code}").status_code == 200
+    verified = client.get(f"/api/v1/receipts/verify/{code}")
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["applicant_name"] == "江西明理律师事务所"  # an organisation: not masked
 
 
 def test_a_person_shows_a_masked_identity_number(

@@ -148,7 +148,7 @@ def latest_receipt(session: Session, deps: CoreDeps, case: Case, kind: str) -> R
     if kind not in TITLES:
         raise NotFound(
             f"unknown receipt kind {kind!r}; known: {', '.join(KINDS)}",
-            detail_zh=f"未知的回执类型：{kind}",
+            detail_zh=f"未知的回执类型：{kind}，应为以下之一：{'、'.join(KINDS)}",
             field="kind",
         )
     records = records_of(session, case.id)

@@ -211,3 +211,21 @@ def test_the_framework_and_router_texts_are_chinese_too(client: TestClient) -> N
     assert no_token["detail"].startswith("未登录")
     english = client.get("/api/v1/cases", headers={"Accept-Language": "en"}).json()
     assert english["detail"] == "missing bearer token"
+
+
+def test_an_e_mail_address_and_an_unknown_field_are_explained_in_chinese(
+    client: TestClient, people: People, core: CoreDeps
+) -> None:
+    send = _submit(client, people, core, applicant=_person(email="zhangsan"), extra=1)
+    problem = send({}).json()
+    messages = {e["field"]: e["message"] for e in problem["errors"]}
+    assert messages == {
+        "applicant.email": "applicant.email 应为有效的电子邮箱地址，如 zhang.san@example.cn",
+        "extra": "不认识的字段 extra，请删除或检查拼写",
+    }
+    english = send({"Accept-Language": "en"}).json()
+    assert {e["field"]: e["message"] for e in english["errors"]} == {
+        "applicant.email": "applicant.email must be a valid e-mail address, e.g. "
+        "zhang.san@example.cn",
+        "extra": "extra is not a known field: remove it or check its spelling",
+    }

@@ -11,8 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from approval_core.cases import service as cases
+from approval_core.cases.labels import STATE_LABELS
 from approval_core.cases.models import Case
-from approval_core.cases.schemas import ActionCommand, Applicant, SubmitCommand
+from approval_core.cases.schemas import (
+    ActionCommand,
+    Applicant,
+    LegalRepresentative,
+    SubmitCommand,
+)
 from approval_core.cases.snapshot import store_clock, stored_clock
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import ConfigError
@@ -83,13 +89,12 @@ class _Demo:
         moment = datetime.combine(self.day(workdays_ago), time(hour), tzinfo=LEGAL_TZ)
         return min(moment, self.now - timedelta(minutes=10 - hour % 10))
 
-    def file(self, item: str, name: str, when: datetime, complete: bool = True) -> str:
+    def file(self, item: str, who: str, when: datetime, complete: bool = True) -> str:
+        """File for `who`: a person of PEOPLE or an organisation of ORGANISATIONS."""
         materials = [m.code for m in self.core.catalogue.get(item).mandatory_materials]
         command = SubmitCommand(
             item=item,
-            applicant=Applicant(
-                name=name, id_number="36010219900101" + "1234", phone="13800000000"
-            ),
+            applicant=_applicant(who),
             materials=materials if complete else materials[:-1],
             submitted_at=when,
         )
@@ -118,6 +123,40 @@ class _Demo:
             store_clock(case, clock, self.core.policy_version)
             if clock.provisional:
                 note_provisional(self.session, self.core, clock)
+
+
+# Demo applicants with identity numbers that pass their standards' checks (GB 11643, GB 32100).
+PEOPLE = {
+    "刘一": "360102198503150024",
+    "陈二": "360103199207081010",
+    "孙三": "360104197801012023",
+    "周小明": "360121198812123037",
+    "吴五": "360102197006304040",
+    "王七": "360102199509095059",
+    "褚九": "360102198302286064",
+    "卫十": "360102199101017073",
+    "蒋十一": "360102198605058085",
+}
+# name: (统一社会信用代码, legal representative, representative's identity number)
+ORGANISATIONS = {
+    "江西明理律师事务所": ("31360000MD0100012R", "郑明理", "360102199909099091"),
+    "江西正衡律师事务所": ("31360000MD0100020L", "冯正衡", "360102198707070106"),
+    "江西求真司法鉴定所": ("39360000MD0200015W", "何求真", "360102199303031113"),
+    "江西明鉴司法鉴定中心": ("39360000MD0200023P", "吕明鉴", "36010219900101123X"),
+}
+
+
+def _applicant(who: str) -> Applicant:
+    if who in ORGANISATIONS:
+        code, representative, number = ORGANISATIONS[who]
+        return Applicant(
+            kind="organisation",
+            name=who,
+            credit_code=code,
+            legal_representative=LegalRepresentative(name=representative, id_number=number),
+            phone="0791-86123456",
+        )
+    return Applicant(name=who, id_number=PEOPLE[who], phone="13800000000")
 
 
 def _users(session: Session, core: CoreDeps) -> dict[str, Actor]:
@@ -157,10 +196,10 @@ def _accepted(d: _Demo, item: str, name: str, ago: int, suffix: str = "") -> str
 
 def _cases(d: _Demo) -> None:
     lawyer, firm = "LAWYER-PRACTICE", "LAWFIRM-ESTABLISH"
-    d.file(lawyer, "刘一 (已申报)", d.at(0, 8))
-    reg = d.file(firm, "某某律师事务所 (已登记)", d.at(1, 9))
+    d.file(lawyer, "刘一", d.at(0, 8))
+    reg = d.file(firm, "江西明理律师事务所", d.at(1, 9))
     d.do(reg, "demo-clerk", "register", d.at(1, 10))
-    sup = d.file(lawyer, "陈二 (补正中)", d.at(3, 9), complete=False)
+    sup = d.file(lawyer, "陈二", d.at(3, 9), complete=False)
     d.do(sup, "demo-clerk", "register", d.at(3, 10))
     missing = [m.code for m in d.core.catalogue.get(lawyer).mandatory_materials][-1:]
     d.do(
@@ -171,18 +210,18 @@ def _cases(d: _Demo) -> None:
         materials=missing,
         reason="缺少必要材料，请一次性补正",
     )
-    deemed = d.file(lawyer, "孙三 (视为受理)", d.at(9, 9))
+    deemed = d.file(lawyer, "孙三", d.at(9, 9))
     d.do(deemed, "demo-clerk", "register", d.at(9, 10))
-    acc = d.file(firm, "某某律师事务所二 (已受理)", d.at(2, 9))
+    acc = d.file(firm, "江西正衡律师事务所", d.at(2, 9))
     d.do(acc, "demo-clerk", "register", d.at(2, 10))
     d.do(acc, "demo-clerk", "accept", d.at(1, 9))
-    _accepted(d, lawyer, "周四 (承办中，即将到期)", 28)
-    late = _accepted(d, lawyer, "吴五 (审核中，已超期)", 32)
+    _accepted(d, lawyer, "周小明", 28)
+    late = _accepted(d, lawyer, "吴五", 32)
     d.do(late, "demo-handler", "handle", d.at(1, 15))
-    red = _accepted(d, firm, "王七 (审核中，严重超期)", 38)
+    red = _accepted(d, firm, "王七", 38)
     d.do(red, "demo-handler", "handle", d.at(6, 9))
     appraisal = "APPRAISAL-INSTITUTION-ESTABLISH"
-    stop = _accepted(d, appraisal, "某司法鉴定所 (专家评审中)", 12, "-pls")
+    stop = _accepted(d, appraisal, "江西求真司法鉴定所", 12, "-pls")
     d.do(
         stop,
         "demo-handler-pls",
@@ -193,7 +232,7 @@ def _cases(d: _Demo) -> None:
         legal_basis="《中华人民共和国行政许可法》第四十五条",
         reason="组织专家评审",
     )
-    ext = _accepted(d, appraisal, "另一司法鉴定所 (已审核，已延期)", 22, "-pls")
+    ext = _accepted(d, appraisal, "江西明鉴司法鉴定中心", 22, "-pls")
     d.do(ext, "demo-handler-pls", "extend", d.at(6, 9), days=10, reason="材料需核实")
     d.do(
         ext,
@@ -206,7 +245,7 @@ def _cases(d: _Demo) -> None:
     )
     d.do(ext, "demo-handler-pls", "handle", d.at(2, 9))
     d.do(ext, "demo-reviewer-pls", "review", d.at(1, 9))
-    done = _accepted(d, lawyer, "褚九 (已办结)", 15)
+    done = _accepted(d, lawyer, "褚九", 15)
     d.do(done, "demo-handler", "handle", d.at(8, 9))
     d.do(done, "demo-reviewer", "review", d.at(7, 9))
     d.do(
@@ -217,7 +256,7 @@ def _cases(d: _Demo) -> None:
         decision="approved",
         decision_no="赣司律许〔2026〕101号",
     )
-    rej = d.file(firm, "卫十 (不予受理)", d.at(5, 9))
+    rej = d.file(firm, "卫十", d.at(5, 9))
     d.do(rej, "demo-clerk", "register", d.at(5, 10))
     d.do(
         rej,
@@ -227,7 +266,7 @@ def _cases(d: _Demo) -> None:
         reason="申请人不具备设立条件",
         legal_basis="《中华人民共和国律师法》第十八条",
     )
-    wd = d.file(lawyer, "蒋十一 (已撤回)", d.at(4, 9))
+    wd = d.file(lawyer, "蒋十一", d.at(4, 9))
     d.do(wd, "demo-applicant", "withdraw", d.at(3, 9), reason="申请人主动撤回")
 
 
@@ -247,6 +286,7 @@ def load_demo(session: Session, core: CoreDeps, *, if_empty: bool) -> list[str]:
     lines.append("Demo cases: tracking number, query code (for /api/v1/public/cases), state:")
     for case in session.scalars(select(Case).order_by(Case.submitted_at)):
         code = demo.codes.get(case.id, "?")
-        lines.append(f"  {case.tracking_no}  {code}  {case.state:<13} {case.applicant_name}")
+        state = f"{STATE_LABELS[case.state][0]} {case.state}"
+        lines.append(f"  {case.tracking_no}  {code}  {state:<19} {case.applicant_name}")
     lines.append("Open http://127.0.0.1:8000/docs for the API.")
     return lines

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.ratelimit import PublicLimiter
+from approval_core.cases.labels import ROLE_LABELS, zh
 from approval_core.context import Actor, CoreDeps
 from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput
@@ -150,5 +151,5 @@ def require_role(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
         raise Forbidden(
             f"this needs one of the roles: {', '.join(roles)}",
-            detail_zh=f"需要以下角色之一：{', '.join(roles)}",
+            detail_zh=f"需要以下角色之一：{'、'.join(zh(ROLE_LABELS, r) for r in roles)}",
         )

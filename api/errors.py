@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.field_errors import field_error, summary
 from approval_core.errors import (
     Conflict,
     DomainError,
@@ -20,7 +22,6 @@ from approval_core.errors import (
     InvalidInput,
     NotFound,
 )
-from approval_core.inputs import FIRST_YEAR, LAST_YEAR, control_character
 
 log = logging.getLogger("sunlight.api")
 PROBLEM = "application/problem+json"
@@ -58,7 +59,10 @@ def problem(
         "detail_en": detail[1],
     }
     if errors:
-        body["errors"] = errors
+        # each error's `message` in the language asked for, beside both texts
+        body["errors"] = [
+            {**e, "message": e["message_en"] if english else e["message_zh"]} for e in errors
+        ]
     if current is not None:
         body["current"] = current
     request_id = getattr(request.state, "request_id", None)
@@ -70,7 +74,11 @@ def problem(
 def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+    errors = (
+        [{"field": exc.field, "message_zh": exc.detail_zh, "message_en": exc.detail}]
+        if exc.field
+        else None
+    )
     return problem(
         request,
         status,
@@ -80,40 +88,6 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
         errors,
         current=exc.current,  # the record as it stands, for the client to reload from
     )
-
-
-# Chinese texts for the validation errors people meet most; others keep pydantic's English.
-_ZH_BY_TYPE = {
-    "naive_moment": "{field} 必须带时区，例如 2026-03-02T09:00:00+08:00",
-    "year_out_of_range": f"{{field}} 的年份须在 {FIRST_YEAR}–{LAST_YEAR} 之间",
-    "control_character": "{field} 不能包含控制字符",
-    "less_than_equal": "{field} 超出范围（最大 {le}）",
-    "greater_than_equal": "{field} 超出范围（最小 {ge}）",
-    "int_parsing": "{field} 须为整数",
-    "missing": "缺少 {field}",
-    "extra_forbidden": "不认识的字段 {field}",
-    "string_too_long": "{field} 过长（最多 {max_length} 个字符）",
-    "string_too_short": "{field} 过短（至少 {min_length} 个字符）",
-    "literal_error": "{field} 的取值无效",
-}
-
-
-def _printable(text: str) -> str:
-    """A field name as it can be shown: a dict key may carry the very character refused."""
-    return "".join("?" if control_character(ch) is not None else ch for ch in text)
-
-
-def _field_error(error: Any) -> dict[str, Any]:
-    parts = (str(p) for p in error["loc"] if p not in ("body", "query", "path"))
-    field = ".".join(_printable(p) for p in parts)
-    found: dict[str, Any] = {"field": field, "message": error["msg"], "type": error["type"]}
-    template = _ZH_BY_TYPE.get(error["type"])
-    try:
-        if template is not None:
-            found["message_zh"] = template.format(field=field, **(error.get("ctx") or {}))
-    except (KeyError, IndexError):  # a context pydantic did not give: English only
-        pass
-    return found
 
 
 def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -127,34 +101,58 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
             ("请求体不是有效的 JSON", "Malformed JSON"),
             ("请求体无法解析为 JSON", "The request body is not valid JSON"),
         )
-    errors = [_field_error(e) for e in raw]
-    fields = ", ".join(e["field"] for e in errors)
-    detail = (f"以下字段有误：{fields}", f"Invalid fields: {fields}")
-    if len(errors) == 1 and "message_zh" in errors[0]:
-        one = errors[0]
-        detail = (one["message_zh"], f"{one['field']}: {one['message']}")
+    errors = [field_error(e) for e in raw]
+    detail = summary(errors)
     return problem(request, 422, "invalid-input", ("输入无效", "Invalid input"), detail, errors)
+
+
+# The Chinese for the framework's and the routers' own HTTP texts (English as raised).
+_HTTP_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"missing bearer token"), "未登录：请在 Authorization 头中提供 Bearer 令牌"),
+    (re.compile(r"invalid, expired or revoked token"), "令牌无效、已过期或已被吊销，请重新获取"),
+    (
+        re.compile(r"no case with this tracking number and query code"),
+        "没有与该受理编号和查询码对应的案件，请核对后重试",
+    ),
+    (
+        re.compile(r"no genuine receipt with this verification code"),
+        "没有与该验证码对应的真实回执，请核对验证码",
+    ),
+    (
+        re.compile(r"too many failed look-ups; try again in (\d+) s"),
+        r"查询失败次数过多，请 \1 秒后再试",
+    ),
+    (re.compile(r"Not Found"), "未找到该地址"),
+    (re.compile(r"Method Not Allowed"), "该地址不支持此请求方法"),
+)
+_HTTP_TITLE_ZH = {
+    400: "请求无效",
+    401: "未登录或令牌无效",
+    403: "无权访问",
+    404: "未找到",
+    405: "方法不允许",
+    413: "请求过大",
+    429: "请求过于频繁",
+    503: "服务暂不可用",
+}
+
+
+def _http_zh(status: int, text: str) -> str:
+    for pattern, zh in _HTTP_ZH:
+        if pattern.fullmatch(text):
+            return pattern.sub(zh, text)
+    return _HTTP_TITLE_ZH.get(status, "请求失败")  # no English inside a Chinese answer
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    zh = {
-        400: "请求无效",
-        401: "未登录或令牌无效",
-        403: "无权访问",
-        404: "未找到",
-        405: "方法不允许",
-        413: "请求过大",
-        429: "请求过于频繁",
-        503: "服务暂不可用",
-    }
     text = str(exc.detail)
     return problem(
         request,
         exc.status_code,
         f"http-{exc.status_code}",
-        (zh.get(exc.status_code, "请求失败"), text),
-        (zh.get(exc.status_code, text), text),
+        (_HTTP_TITLE_ZH.get(exc.status_code, "请求失败"), text),
+        (_http_zh(exc.status_code, text), text),
         headers=dict(exc.headers) if exc.headers else None,
     )
 

@@ -20,9 +20,10 @@ from api.errors import PROBLEM
 
 class FieldError(BaseModel):
     field: str = Field(description="the input at fault, dotted (e.g. applicant.name)")
-    message: str
-    message_zh: str | None = None
-    type: str | None = None
+    message: str = Field(description="what is wrong and what is expected, per Accept-Language")
+    message_zh: str
+    message_en: str
+    type: str | None = Field(default=None, description="the validation error type, if any")
 
 
 class Problem(BaseModel):

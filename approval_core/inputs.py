@@ -1,6 +1,7 @@
 """Input types every command and query shares: ids that fit the database, moments and days the
 work calendar can count, text without control characters.
 
+Identity and phone numbers follow their standards (`approval_core/identity.py`).
 A value outside them is refused before anything is read or written: pydantic raises the error
 types named here and `api/errors.py` turns them into a 422 problem naming the field (Chinese
 and English texts by error type). Path and query strings are checked by the same function
@@ -18,6 +19,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from approval_core.calendar.statutory import MAX_YEAR, MIN_YEAR
+from approval_core.identity import Problem, credit_code_problem, id_number_problem, phone_problem
 from approval_core.timeutil import LEGAL_TZ
 
 # Ids and counts are INTEGER columns (4 bytes on PostgreSQL): anything larger can name nothing.
@@ -89,6 +91,31 @@ def _day(value: date) -> date:
     return value
 
 
+def _refuse(problem: Problem | None) -> None:
+    """A standard's refusal as a pydantic error; its Chinese text rides in the context."""
+    if problem is not None:
+        kind, zh, en = problem
+        raise PydanticCustomError(kind, en, {"zh": zh})
+
+
+def _id_number(value: str) -> str:
+    value = value.strip().upper()
+    _refuse(id_number_problem(value))
+    return value
+
+
+def _credit_code(value: str) -> str:
+    value = value.strip().upper()
+    _refuse(credit_code_problem(value))
+    return value
+
+
+def _phone(value: str) -> str:
+    value = value.strip()
+    _refuse(phone_problem(value))
+    return value
+
+
 Id = Annotated[int, Ge(1), Le(DB_INT_MAX)]
 """A row id: 1 up to the largest database integer."""
 Count = Annotated[int, Ge(0), Le(DB_INT_MAX)]
@@ -101,3 +128,10 @@ Moment = Annotated[datetime, AfterValidator(_moment)]
 """A moment with its offset, in a year the work calendar counts."""
 Day = Annotated[date, AfterValidator(_day)]
 """A date in a year the work calendar counts."""
+IdNumber = Annotated[Line, AfterValidator(_id_number)]
+"""居民身份证号 by GB 11643 (region, birth date, check character); a lower-case x is taken as X.
+A birth date after today is refused by the service, which knows today."""
+CreditCode = Annotated[Line, AfterValidator(_credit_code)]
+"""统一社会信用代码 by GB 32100 (charset, region digits, check character), upper-cased."""
+Phone = Annotated[Line, AfterValidator(_phone)]
+"""A mainland mobile number or a landline with its area code."""

@@ -247,7 +247,7 @@ def accepted_cases(base: str, tokens: dict[str, Any], count: int) -> list[str]:
     ids = []
     body = {
         "item": ITEM,
-        "applicant": {"name": "基准", "id_number": "360102199001011234"},
+        "applicant": {"name": "基准", "id_number": "36010219900101123X"},
         "materials": tokens["materials"],
     }
     with httpx.Client(base_url=base, timeout=30) as http:
@@ -351,7 +351,7 @@ def bench_database(kind: str, args: argparse.Namespace, folder: Path) -> list[st
         submit_body = json.dumps(
             {
                 "item": ITEM,
-                "applicant": {"name": "基准", "id_number": "360102199001011234"},
+                "applicant": {"name": "基准", "id_number": "36010219900101123X"},
                 "materials": tokens["materials"],
             },
             ensure_ascii=False,

@@ -48,7 +48,7 @@ def submit(
     """File a case; returns (id, tracking_no, query_code)."""
     command = SubmitCommand(
         item=item,
-        applicant=Applicant(name="张三", id_number="360102199001011234", phone="13800000000"),
+        applicant=Applicant(name="张三", id_number="36010219900101123X", phone="13800000000"),
         materials=mandatory_materials(core, item) if materials is None else materials,
         submitted_at=at,
     )

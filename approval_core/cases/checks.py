@@ -113,7 +113,9 @@ def _check_stop(deps: CoreDeps, command: ActionCommand) -> None:
     if command.stop_type not in known:
         raise InvalidInput(
             f"unknown stop_type {command.stop_type!r}; known: {', '.join(sorted(known))}",
-            detail_zh=f"未知的特别程序类型：{command.stop_type}",
+            detail_zh=(
+                f"未知的特别程序类型：{command.stop_type}，应为以下之一：{'、'.join(sorted(known))}"
+            ),
             field="stop_type",
         )
     if command.expected_days is None:

@@ -37,8 +37,15 @@ class Case(Base):
     item_code: Mapped[str] = mapped_column(String(64))
     department_code: Mapped[str] = mapped_column(String(64))
 
+    # A person (kind "person") or an organisation ("organisation"). `applicant_id_number` is
+    # the applicant's own number: a person's 居民身份证号, an organisation's 统一社会信用代码
+    # (shown as `credit_code`); an organisation's legal representative has columns of its own.
+    # (a server default only: bulk loads of cases need not name it)
+    applicant_kind: Mapped[str] = mapped_column(String(16), server_default="person")
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant_id_number: Mapped[str] = mapped_column(String(64))
+    applicant_representative_name: Mapped[str | None] = mapped_column(String(200))
+    applicant_representative_id_number: Mapped[str | None] = mapped_column(String(18))
     applicant_phone: Mapped[str | None] = mapped_column(String(40))
     applicant_email: Mapped[str | None] = mapped_column(String(200))
     materials: Mapped[list[Any]] = mapped_column(default=list)

@@ -9,23 +9,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from approval_core.cases.applicants import applicant_view
+from approval_core.cases.labels import ACTION_LABELS, STATE_LABELS, STEP_LABELS, label
 from approval_core.cases.models import Case
 from approval_core.cases.replay import Replayed
 from approval_core.cases.service import query_code_digest, scoped_case
 from approval_core.cases.snapshot import clock_of, stored_clock
+from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockResult
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import InvalidInput
 from approval_core.records.models import CaseRecord
 from approval_core.records.service import records_of
 from approval_core.timeutil import as_utc
-
-
-def mask_id_number(id_number: str) -> str:
-    """Show only the first 3 and last 4 characters of an ID number."""
-    if len(id_number) <= 7:
-        return "*" * len(id_number)
-    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
 
 
 def view_case(
@@ -62,16 +58,13 @@ def _view(case: Case, now: Replayed | Case, clock: ClockResult, moment: datetime
         "tracking_no": case.tracking_no,
         "item": case.item_code,
         "department": case.department_code,
-        "applicant": {
-            "name": case.applicant_name,
-            "id_number": mask_id_number(case.applicant_id_number),
-            "phone": case.applicant_phone,
-            "email": case.applicant_email,
-        },
+        "applicant": applicant_view(case),
         "materials": case.materials,
         "as_of": moment.isoformat(),
         "state": state,
+        "state_label": label(STATE_LABELS, state),
         "step": now.step,
+        "step_label": label(STEP_LABELS, now.step),
         "stop_type": stop_type,
         "assignee_id": now.assignee_id,
         "handler_id": now.handler_id,
@@ -80,7 +73,7 @@ def _view(case: Case, now: Replayed | Case, clock: ClockResult, moment: datetime
         "decision_no": now.decision_no,
         "submitted_at": case.submitted_at.isoformat(),
         "last_event_at": (now.last_event_at or case.submitted_at).isoformat(),
-        "clock": clock.as_dict(),
+        "clock": _clock_shown(state, clock),
     }
 
 
@@ -120,7 +113,9 @@ def case_summary(case: Case) -> dict[str, Any]:
         "item": case.item_code,
         "department": case.department_code,
         "state": case.state,
+        "state_label": label(STATE_LABELS, case.state),
         "step": case.step,
+        "step_label": label(STEP_LABELS, case.step),
         "assignee_id": case.assignee_id,
         "submitted_at": case.submitted_at.isoformat(),
         "due_date": case.clock_due_date.isoformat() if case.clock_due_date else None,
@@ -142,15 +137,18 @@ def public_view(session: Session, deps: CoreDeps, case: Case) -> dict[str, Any]:
     records = records_of(session, case.id)
     replayed, clock = clock_of(deps, case.item_code, records, deps.now())
     item = deps.catalogue.get(case.item_code)
+    state = replayed.state.state
     return {
         "tracking_no": case.tracking_no,
         "item": {"code": item.code, "name_zh": item.name_zh, "name_en": item.name_en},
-        "state": replayed.state.state,
+        "state": state,
+        "state_label": label(STATE_LABELS, state),
         "step": replayed.step,
+        "step_label": label(STEP_LABELS, replayed.step),
         "steps": [_public_step(r) for r in records],
         "clock": {
             k: v
-            for k, v in clock.as_dict().items()
+            for k, v in _clock_shown(state, clock).items()
             if k
             in (
                 "limit",
@@ -173,11 +171,21 @@ def public_view(session: Session, deps: CoreDeps, case: Case) -> dict[str, Any]:
     }
 
 
+def _clock_shown(state: str, clock: ClockResult) -> dict[str, Any]:
+    """The clock as people read it: a case that has ended has no days remaining."""
+    shown = clock.as_dict()
+    if state in TERMINAL:
+        shown.pop("remaining", None)
+    return shown
+
+
 def _public_step(record: CaseRecord) -> dict[str, Any]:
     return {
         "action": record.action,
+        "action_label": label(ACTION_LABELS, record.action),
         "at": record.at.isoformat(),
         "state": record.to_state,
+        "state_label": label(STATE_LABELS, record.to_state),
         "reason": record.reason,
         "legal_basis": record.legal_basis,
         "documents_out": record.documents_out,

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from approval_core.cases.workflow import ACTIONS
-from approval_core.inputs import Id, Line, Moment, Text
+from approval_core.inputs import CreditCode, Id, IdNumber, Line, Moment, Phone, Text
 
 ActionName = Literal[
     "register",
@@ -31,12 +31,28 @@ ActionName = Literal[
 assert set(ActionName.__args__) == set(ACTIONS)  # type: ignore[attr-defined]
 
 
-class Applicant(BaseModel):
+class LegalRepresentative(BaseModel):
+    """法定代表人 (or 负责人) of an organisation applicant."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: Line = Field(min_length=1, max_length=200)
-    id_number: Line = Field(min_length=4, max_length=64)
-    phone: Line | None = Field(default=None, max_length=40)
+    id_number: IdNumber
+
+
+class Applicant(BaseModel):
+    """A person (居民身份证号) or an organisation (统一社会信用代码 and its legal
+    representative). Which numbers each kind needs is checked by the case service
+    (`checks.check_applicant`), so that the error names the missing field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Literal["person", "organisation"] = "person"
+    name: Line = Field(min_length=1, max_length=200)
+    id_number: IdNumber | None = None
+    credit_code: CreditCode | None = None
+    legal_representative: LegalRepresentative | None = None
+    phone: Phone | None = Field(default=None, max_length=40)
     email: EmailStr | None = None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from approval_core.cases.applicants import applicant_columns, check_applicant
 from approval_core.cases.checks import (
     action_payload,
     check_backdating,
@@ -19,6 +20,7 @@ from approval_core.cases.checks import (
     effective_actor,
     event_time,
 )
+from approval_core.cases.labels import ROLE_LABELS, zh
 from approval_core.cases.models import Case
 from approval_core.cases.replay import Replayed
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
@@ -34,6 +36,7 @@ from approval_core.system.service import note_provisional
 from approval_core.timeutil import legal_date
 from approval_core.users.service import DEPARTMENT_ROLES
 
+SUBMITTERS = ("applicant", "clerk", "admin")
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
@@ -53,9 +56,14 @@ def submit(
     session: Session, deps: CoreDeps, actor: Actor, command: SubmitCommand
 ) -> tuple[Case, str]:
     """申报: create the case and its first record; returns the case and its query code."""
-    if actor.role not in ("applicant", "clerk", "admin"):
+    if actor.role not in SUBMITTERS:
         raise Forbidden(
-            f"role {actor.role!r} may not submit", detail_zh="该角色不能申报", field="item"
+            f"role {actor.role!r} may not submit; allowed: {', '.join(SUBMITTERS)}",
+            detail_zh=(
+                f"角色 {zh(ROLE_LABELS, actor.role)} 不能申报；可申报的角色："
+                f"{'、'.join(zh(ROLE_LABELS, r) for r in SUBMITTERS)}"
+            ),
+            field="item",
         )
     if command.submitted_at is not None and actor.role == "applicant":
         raise Forbidden(
@@ -74,6 +82,7 @@ def submit(
         )
     check_materials(deps, item.code, command.materials, "materials")
     at = event_time(deps, command.submitted_at, "submitted_at", None)
+    check_applicant(command.applicant, legal_date(deps.now()))
     tracking_no = _new_tracking_no(session, legal_date(at).strftime("%Y%m%d"))
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
     case = Case(
@@ -82,10 +91,7 @@ def submit(
         query_code_hash=query_code_digest(tracking_no, code, deps.record_key),
         item_code=item.code,
         department_code=item.department,
-        applicant_name=command.applicant.name,
-        applicant_id_number=command.applicant.id_number,
-        applicant_phone=command.applicant.phone,
-        applicant_email=command.applicant.email,
+        **applicant_columns(command.applicant),
         applicant_user_id=actor.user_id if actor.role == "applicant" else None,
         materials=sorted(set(command.materials)),
         state="submitted",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from approval_core.cases.labels import ACTION_LABELS, ROLE_LABELS, STATE_LABELS, STEP_LABELS, zh
 from approval_core.errors import Forbidden, IllegalTransition, InvalidInput
 
 STATES = (
@@ -176,26 +177,32 @@ def transition(
     if rule is None:
         raise InvalidInput(
             f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}",
-            detail_zh=f"未知操作 {action!r}",
+            detail_zh=f"未知操作 {action!r}，应为以下之一：{'、'.join(ACTIONS)}",
             field="action",
         )
     if role is not None and role not in rule.roles:
         raise Forbidden(
             f"role {role!r} may not {action}; allowed: {', '.join(rule.roles)}",
-            detail_zh=f"角色 {role} 无权执行操作 {action}",
+            detail_zh=(
+                f"角色 {zh(ROLE_LABELS, role)} 无权执行操作 {zh(ACTION_LABELS, action)}；"
+                f"可执行的角色：{'、'.join(zh(ROLE_LABELS, r) for r in rule.roles)}"
+            ),
             field="action",
         )
     if current.state not in rule.sources:
         raise IllegalTransition(
             f"cannot {action} a case in state {current.state!r}",
-            detail_zh=f"案件当前状态为 {current.state}，不能执行 {action}",
+            detail_zh=(
+                f"案件当前状态为 {zh(STATE_LABELS, current.state)}，"
+                f"不能执行 {zh(ACTION_LABELS, action)}"
+            ),
             field="action",
         )
     for name in rule.required:
         if payload.get(name) in (None, "", []):
             raise InvalidInput(
                 f"{name} is required for {action}",
-                detail_zh=f"操作 {action} 必须提供 {name}",
+                detail_zh=f"操作 {zh(ACTION_LABELS, action)} 必须提供 {name}",
                 field=name,
             )
     new = _target(current, rule, payload)
@@ -222,14 +229,17 @@ def _return_target(current: CaseState, payload: dict[str, object]) -> CaseState:
     if target is None:
         raise InvalidInput(
             f"to_step must be one of {', '.join(RETURN_TARGETS)}",
-            detail_zh=f"回退目标环节无效：{to_step}",
+            detail_zh=f"回退目标环节无效：{to_step}，应为以下之一：{'、'.join(RETURN_TARGETS)}",
             field="to_step",
         )
     state, sources = target
     if current.state not in sources:
         raise IllegalTransition(
             f"cannot return a case in state {current.state!r} to step {to_step!r}",
-            detail_zh=f"案件当前状态为 {current.state}，不能回退到 {to_step} 环节",
+            detail_zh=(
+                f"案件当前状态为 {zh(STATE_LABELS, current.state)}，"
+                f"不能回退到 {zh(STEP_LABELS, to_step)} 环节"
+            ),
             field="to_step",
         )
     return CaseState(state=state)

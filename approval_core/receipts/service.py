@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from approval_core.cases.applicants import applicant_number
 from approval_core.cases.models import Case
-from approval_core.cases.queries import mask_id_number
 from approval_core.catalogue.schemas import Item
 from approval_core.context import CoreDeps
 from approval_core.errors import NotFound
@@ -44,8 +44,10 @@ def receipt_number(case: Case, record: CaseRecord, kind: str) -> str:
 
 
 def receipt_facts(case: Case, record: CaseRecord, kind: str) -> dict[str, Any]:
-    """The content a code vouches for: the issuing record and the case's identity."""
-    return {
+    """The content a code vouches for: the issuing record and the case's identity (an
+    organisation's representative is added for organisations only: a person's receipt codes
+    stay what they were before organisations existed)."""
+    facts = {
         "kind": kind,
         "number": receipt_number(case, record, kind),
         "case_id": case.id,
@@ -62,6 +64,12 @@ def receipt_facts(case: Case, record: CaseRecord, kind: str) -> dict[str, Any]:
         "documents_out": record.documents_out,
         "payload": record.payload,
     }
+    if case.applicant_kind == "organisation":
+        facts["applicant_representative"] = [
+            case.applicant_representative_name,
+            case.applicant_representative_id_number,
+        ]
+    return facts
 
 
 def _canonical(facts: dict[str, Any]) -> bytes:
@@ -108,7 +116,7 @@ def build_receipt(deps: CoreDeps, case: Case, history: Sequence[CaseRecord], kin
         department_phone=department.contact_phone,
         supervision_phone=department.supervision_phone,
         applicant_name=case.applicant_name,
-        applicant_id_masked=mask_id_number(case.applicant_id_number),
+        applicant_id_masked=applicant_number(case),
         item_zh=item.name_zh,
         item_en=item.name_en,
         lines=tuple(lines),
@@ -150,7 +158,7 @@ def latest_receipt(session: Session, deps: CoreDeps, case: Case, kind: str) -> R
     if kind not in TITLES:
         raise NotFound(
             f"unknown receipt kind {kind!r}; known: {', '.join(KINDS)}",
-            detail_zh=f"未知的回执类型：{kind}",
+            detail_zh=f"未知的回执类型：{kind}，应为以下之一：{'、'.join(KINDS)}",
             field="kind",
         )
     records = records_of(session, case.id)

@@ -56,7 +56,8 @@ def verify_code(session: Session, deps: CoreDeps, code: str) -> tuple[Receipt, C
 
 
 def mask_name(name: str) -> str:
-    """张三 -> 张*, 欧阳娜娜 -> 欧***: enough to recognise, not to identify."""
+    """张三 -> 张*, 周小明 -> 周**, 欧阳娜娜 -> 欧***: the surname's first character and one * per
+    remaining character; enough to recognise, not to identify."""
     return name[:1] + "*" * max(len(name) - 1, 1)
 
 
@@ -75,6 +76,9 @@ def verification_view(receipt: Receipt, case: Case) -> dict[str, Any]:
             "name_zh": receipt.department_zh,
             "name_en": receipt.department_en,
         },
-        "applicant_name": mask_name(receipt.applicant_name),
+        # a person's name masked; an organisation's name is public (营业执照, 执业许可证)
+        "applicant_name": receipt.applicant_name
+        if case.applicant_kind == "organisation"
+        else mask_name(receipt.applicant_name),
         "digest": receipt.digest,
     }

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from approval_core.cases.labels import ROLE_LABELS, zh
 from approval_core.errors import InvalidInput, NotFound
 from approval_core.users.models import User
 
@@ -41,7 +42,11 @@ def add_user(
     `token_lifetime` None: the token never expires (development demo tokens only)."""
     if role not in ROLES:
         raise InvalidInput(
-            f"role must be one of {', '.join(ROLES)}", detail_zh=f"角色无效：{role}", field="role"
+            f"role must be one of {', '.join(ROLES)}",
+            detail_zh=(
+                f"角色无效：{role}，应为以下之一：{'、'.join(zh(ROLE_LABELS, r) for r in ROLES)}"
+            ),
+            field="role",
         )
     if role in DEPARTMENT_ROLES and not department:
         raise InvalidInput(
@@ -50,7 +55,7 @@ def add_user(
     if department and department not in known_departments:
         raise InvalidInput(
             f"unknown department {department!r}; known: {', '.join(sorted(known_departments))}",
-            detail_zh=f"未知部门：{department}",
+            detail_zh=f"未知部门：{department}，应为以下之一：{'、'.join(sorted(known_departments))}",
             field="department",
         )
     if not name.strip():

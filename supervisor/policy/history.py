@@ -155,7 +155,7 @@ class _Run:
         mandatory = [m.code for m in item.mandatory_materials]
         command = SubmitCommand(
             item=item.code,
-            applicant=Applicant(name="测试申请人", id_number="360102199001011234"),
+            applicant=Applicant(name="测试申请人", id_number="36010219900101123X"),
             materials=mandatory if step.materials is None else step.materials,
         )
         case, _ = cases.submit(session, self.deps, actor, command)

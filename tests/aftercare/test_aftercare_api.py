@@ -29,7 +29,7 @@ def _file(client: TestClient, people: People, core: CoreDeps) -> dict[str, Any]:
     item = item_in(core, people.department)
     body = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "360102199001011234", "phone": "13800000000"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X", "phone": "13800000000"},
         "materials": mandatory_materials(core, item),
     }
     response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))

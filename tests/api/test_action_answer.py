@@ -20,7 +20,7 @@ def test_every_answer_equals_the_replayed_case(
     item = item_in(core, people.department)
     body = {
         "item": item,
-        "applicant": {"name": "周九", "id_number": "360102199001011234"},
+        "applicant": {"name": "周九", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, item),
     }
     case_id = client.post("/api/v1/cases", json=body, headers=people.auth("applicant")).json()["id"]

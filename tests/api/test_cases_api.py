@@ -21,7 +21,7 @@ def _file(client: TestClient, people: People, core: CoreDeps, **extra: Any) -> d
     item = item_in(core, people.department)
     body = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "360102199001011234", "phone": "13800000000"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X", "phone": "13800000000"},
         "materials": mandatory_materials(core, item),
         **extra,
     }
@@ -138,7 +138,8 @@ def test_errors_are_problems_and_write_nothing(
 
 
 def test_unknown_item_and_bad_applicant(client: TestClient, people: People, core: CoreDeps) -> None:
-    body = {"item": "NO-SUCH-ITEM", "applicant": {"name": "张三", "id_number": "3601021990"}}
+    applicant = {"name": "张三", "id_number": "36010219900101123X"}
+    body = {"item": "NO-SUCH-ITEM", "applicant": applicant}
     response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
     problem = _assert_problem(response, 404, "item")
     assert "NO-SUCH-ITEM" in problem["detail"]
@@ -147,12 +148,12 @@ def test_unknown_item_and_bad_applicant(client: TestClient, people: People, core
     )
     assert english.json()["detail"].startswith("no approval item")
     item = item_in(core, people.department)
-    body = {"item": item, "applicant": {"name": "", "id_number": "3601021990"}}
+    body = {"item": item, "applicant": {"name": "", "id_number": "36010219900101123X"}}
     response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
     _assert_problem(response, 422, "applicant.name")
     body = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "3601021990"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"},
         "materials": ["NOT_THERE"],
     }
     response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
@@ -167,7 +168,7 @@ def test_applicants_cannot_backdate_a_submission(
     item = item_in(core, people.department)
     body = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "3601021990"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"},
         "submitted_at": "2026-01-05T09:00:00+08:00",
     }
     response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))

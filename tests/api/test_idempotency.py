@@ -27,7 +27,7 @@ def _case(client: TestClient, people: People, core: CoreDeps) -> str:
     item = item_in(core, people.department)
     body = {
         "item": item,
-        "applicant": {"name": "赵六", "id_number": "360102199001011234"},
+        "applicant": {"name": "赵六", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, item),
     }
     case_id = str(
@@ -135,7 +135,7 @@ def test_a_retried_filing_files_one_case(
     item = item_in(core, people.department)
     body: dict[str, Any] = {
         "item": item,
-        "applicant": {"name": "钱七", "id_number": "360102199001011234"},
+        "applicant": {"name": "钱七", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, item),
     }
     headers = people.auth("applicant") | {"Idempotency-Key": "file-once"}

@@ -47,7 +47,7 @@ def test_applicant_journey(
     materials = mandatory_materials(core, ITEM)
     body = {
         "item": ITEM,
-        "applicant": {"name": "赵六", "id_number": "360102199001011234"},
+        "applicant": {"name": "赵六", "id_number": "36010219900101123X"},
         "materials": materials[:-1],
     }
     filed = client.post("/api/v1/cases", json=body, headers=people.auth("applicant")).json()

@@ -29,7 +29,7 @@ def _incomplete_case(client: TestClient, people: People, own: ServiceState) -> s
     """Filed without all materials, registered and accepted: an anomaly (受理材料不全)."""
     body = {
         "item": ITEM,
-        "applicant": {"name": "王五", "id_number": "360102199001011234"},
+        "applicant": {"name": "王五", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(own.core, ITEM)[:1],
     }
     response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))

@@ -33,7 +33,7 @@ def _file(client: TestClient, people: People, core: CoreDeps, clock: FrozenClock
     """A case filed, accepted and assigned to the handler at the clock's moment."""
     body = {
         "item": ITEM,
-        "applicant": {"name": "张三", "id_number": "360102199001011234"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, ITEM),
     }
     case = _post(client, people, "applicant", "/api/v1/cases", **body)

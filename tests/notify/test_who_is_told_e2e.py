@@ -34,7 +34,7 @@ def _handled_case(
     clock.set(bj(2026, 3, 2, 9))
     body = {
         "item": ITEM,
-        "applicant": {"name": "王五", "id_number": "360102199001011234"},
+        "applicant": {"name": "王五", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, ITEM),
     }
     case = _post(client, people, "applicant", "/api/v1/cases", **body)

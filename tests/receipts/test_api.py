@@ -20,7 +20,7 @@ def _rejected_case(client: TestClient, people: People, core: CoreDeps) -> dict[s
     item = item_in(core, people.department)
     body = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "360102199001011234"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, item),
     }
     created = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))

@@ -90,5 +90,6 @@ def test_a_code_made_with_another_key_fails(
 
 def test_names_are_masked() -> None:
     assert mask_name("张三") == "张*"
+    assert mask_name("周小明") == "周**"
     assert mask_name("欧阳娜娜") == "欧***"
     assert mask_name("王") == "王*"

@@ -100,7 +100,7 @@ class Client:
             while time.monotonic() < until:
                 body = {
                     "item": ITEM,
-                    "applicant": {"name": "压测", "id_number": "360102199001011234"},
+                    "applicant": {"name": "压测", "id_number": "36010219900101123X"},
                     "materials": self.materials,
                 }
                 filed = self._send(http, "/api/v1/cases", self.tokens.applicant, body)

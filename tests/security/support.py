@@ -57,7 +57,7 @@ def file_case(client: TestClient, people: People, core: CoreDeps) -> dict[str, A
     item = item_in(core, people.department)
     body = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "360102199001011234"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, item),
     }
     answer = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))

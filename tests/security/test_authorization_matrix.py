@@ -33,7 +33,7 @@ from tests.conftest import People
 from tests.notify.conftest import BOX, OUTBOUND
 from tests.support import act, item_in, mandatory_materials, submit
 
-APPLICANT = {"name": "张三", "id_number": "360102199001011234"}
+APPLICANT = {"name": "张三", "id_number": "36010219900101123X"}
 SCOPES = ("own", "other")
 BYSTANDER = "handler2"  # "somebody else" for contact points and the inbox
 

@@ -149,7 +149,7 @@ def test_a_moment_or_day_outside_the_calendar_in_a_body(
     item = item_in(core, people.department)
     submit = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "360102199001011234"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, item),
         "submitted_at": "0001-01-01T00:00:00+08:00",
     }
@@ -215,7 +215,7 @@ def _submit(core: CoreDeps, people: People, **applicant: str) -> dict[str, Any]:
     item = item_in(core, people.department)
     return {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "360102199001011234"} | applicant,
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"} | applicant,
         "materials": mandatory_materials(core, item),
     }
 

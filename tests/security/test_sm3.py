@@ -204,7 +204,7 @@ def test_the_setting_seals_records_written_through_the_api(
     materials = [m.code for m in core.catalogue.get(item).mandatory_materials]
     body = {
         "item": item,
-        "applicant": {"name": "张三", "id_number": "360102199001011234", "phone": "13800000000"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X", "phone": "13800000000"},
         "materials": materials,
     }
     client = TestClient(create_app(service))

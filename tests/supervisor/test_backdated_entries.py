@@ -26,7 +26,7 @@ def _registered(client: TestClient, people: People, core: CoreDeps, clock: Froze
     clock.set(bj(2026, 3, 2, 9))
     body = {
         "item": ITEM,
-        "applicant": {"name": "李四", "id_number": "360102199001011234"},
+        "applicant": {"name": "李四", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, ITEM),
     }
     created = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))

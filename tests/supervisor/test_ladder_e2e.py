@@ -40,7 +40,7 @@ def _filed_case(client: TestClient, people: People, core: CoreDeps, clock: Froze
     clock.set(bj(2026, 3, 2, 9))
     body = {
         "item": ITEM,
-        "applicant": {"name": "张三", "id_number": "360102199001011234"},
+        "applicant": {"name": "张三", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, ITEM),
     }
     case_id = str(_post(client, people, "applicant", "/api/v1/cases", **body)["id"])

@@ -40,7 +40,7 @@ def _incomplete_acceptance(
 ) -> list[dict[str, Any]]:
     body = {
         "item": ITEM,
-        "applicant": {"name": "王五", "id_number": "360102199001011234"},
+        "applicant": {"name": "王五", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, ITEM)[:1],
     }
     case_id = client.post("/api/v1/cases", json=body, headers=people.auth("applicant")).json()["id"]

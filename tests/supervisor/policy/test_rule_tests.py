@@ -142,7 +142,7 @@ def test_a_refused_step_fails_the_test_with_its_line(
     result = runner.invoke(rules, ["test", "rules"])
     assert result.exit_code == 1
     where = rules_copy.line("tests/refused.yaml", "action: handle")
-    assert f"第 2 步 handle 被拒绝（{where}）：案件当前状态为 submitted" in result.stdout
+    assert f"第 2 步 handle 被拒绝（{where}）：案件当前状态为 已申报（submitted）" in result.stdout
 
 
 def test_evaluators_that_disagree_fail_the_test(

@@ -11,12 +11,19 @@ are unique, and the grade thresholds go down from 优秀 to 不合格 (which sta
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from approval_core.errors import ConfigError
-from approval_core.yamlsource import Problem, RuleViolation, check, load_yaml, suggest
+from approval_core.yamlsource import (
+    Problem,
+    RuleViolation,
+    check,
+    load_yaml,
+    sort_messages,
+    suggest,
+)
 from supervisor.evaluation.measures import MEASURES
 from supervisor.evaluation.statistics import Unit
 
@@ -165,8 +172,23 @@ class EvaluationRules(_Model):
 
     @model_validator(mode="after")
     def _weights_and_codes(self) -> Self:
-        problems = []
-        total = sum(i.weight for i in self.indicators)
+        problems = list_problems([(i.code, i.weight) for i in self.indicators])
+        if problems:
+            raise RuleViolation(problems)
+        return self
+
+    def indicator(self, code: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.code == code), None)
+
+
+def list_problems(entries: list[tuple[Any, Any]]) -> list[Problem]:
+    """Faults of the indicator list as a whole, from (code, weight) pairs: the weights must add
+    up to 100 (summed only when every weight is a whole number: others are reported as such),
+    and codes must be unique."""
+    problems = []
+    weights = [w for _, w in entries]
+    if all(isinstance(w, int) and not isinstance(w, bool) for w in weights):
+        total = sum(weights)
         if total != TOTAL_WEIGHT:
             problems.append(
                 Problem(
@@ -175,25 +197,19 @@ class EvaluationRules(_Model):
                     f"the weights of the indicators must add up to {TOTAL_WEIGHT}, not {total}",
                 )
             )
-        first: dict[str, int] = {}
-        for n, indicator in enumerate(self.indicators):
-            if indicator.code in first:
-                problems.append(
-                    Problem(
-                        ("indicators", n, "code"),
-                        f"指标代码 {indicator.code} 重复（首次为第 {first[indicator.code] + 1} 项"
-                        "）",
-                        f"duplicate indicator code {indicator.code} (first at entry "
-                        f"{first[indicator.code] + 1})",
-                    )
+    first: dict[Any, int] = {}
+    for n, (code, _) in enumerate(entries):
+        if isinstance(code, str) and code in first:
+            problems.append(
+                Problem(
+                    ("indicators", n, "code"),
+                    f"指标代码 {code} 重复（首次为第 {first[code] + 1} 项）",
+                    f"duplicate indicator code {code} (first at entry {first[code] + 1})",
                 )
-            first.setdefault(indicator.code, n)
-        if problems:
-            raise RuleViolation(problems)
-        return self
-
-    def indicator(self, code: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.code == code), None)
+            )
+        if isinstance(code, str):
+            first.setdefault(code, n)
+    return problems
 
 
 def check_evaluation(rules_dir: Path) -> tuple[EvaluationRules | None, list[str]]:
@@ -205,4 +221,9 @@ def check_evaluation(rules_dir: Path) -> tuple[EvaluationRules | None, list[str]
         doc = load_yaml(path)
     except ConfigError as exc:
         return None, list(exc.problems)
-    return check(doc, EvaluationRules)
+    rules, messages = check(doc, EvaluationRules)
+    if rules is None:  # the list's faults too, which the model checks only when all else is valid
+        raw = doc.data.get("indicators") if isinstance(doc.data, dict) else None
+        entries = [(e.get("code"), e.get("weight")) for e in raw or () if isinstance(e, dict)]
+        messages += [doc.format(p) for p in list_problems(entries)] if isinstance(raw, list) else []
+    return rules, sort_messages(messages)

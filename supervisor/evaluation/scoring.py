@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -144,7 +145,7 @@ def score_unit(row: Row, rules: EvaluationRules) -> UnitScore:
     parts = tuple(_indicator(i, values[i.code], counted) for i in rules.indicators)
     if why is not None:
         return UnitScore(row.key, row.name_zh, None, None, None, None, parts, row, *why)
-    score = round(sum(p.contribution or 0.0 for p in parts), 2)
+    score = half_up(sum(p.contribution or 0.0 for p in parts))
     grade = rules.grades.grade(score)
     return UnitScore(row.key, row.name_zh, score, grade, GRADE_EN[grade], None, parts, row)
 
@@ -174,15 +175,17 @@ def _not_graded(row: Row, rules: EvaluationRules) -> tuple[str, str] | None:
 
 
 def _indicator(indicator: Indicator, value: float | None, counted: int) -> IndicatorScore:
-    applied = round(indicator.weight * FULL / counted, 4) if counted and value is not None else 0.0
+    measured = counted > 0 and value is not None
+    applied = half_up(indicator.weight * FULL / counted, 4) if measured else 0.0
     if value is None:
         points = contribution = None
         zh = "无可计量的案件，不计入；其权重按比例分给其他指标"
         en = "nothing to measure: left out, its weight shared among the other indicators"
     else:
-        points = round(points_of(indicator, value), 2)
-        contribution = round(points_of(indicator, value) * applied / FULL, 2)
-        zh, en = _working(indicator, value, points, applied)
+        earned = points_of(indicator, value)
+        points = half_up(earned)
+        contribution = half_up(earned * indicator.weight / counted)
+        zh, en = _working(indicator, value, points, applied, contribution)
     return IndicatorScore(
         indicator.code,
         indicator.measure,
@@ -200,7 +203,9 @@ def _indicator(indicator: Indicator, value: float | None, counted: int) -> Indic
     )
 
 
-def _working(indicator: Indicator, value: float, points: float, applied: float) -> tuple[str, str]:
+def _working(
+    indicator: Indicator, value: float, points: float, applied: float, contribution: float
+) -> tuple[str, str]:
     shown = number(value)
     if indicator.target is not None:
         op = ">=" if indicator.direction == "higher" else "<="
@@ -211,13 +216,20 @@ def _working(indicator: Indicator, value: float, points: float, applied: float) 
         s = indicator.scale
         rule_zh = f"{s.zero:g} 得 0 分，{s.full:g} 得满分"
         rule_en = f"0 points at {s.zero:g}, full points at {s.full:g}"
-    tail = f"{points:g} × {applied:g}% = {points * applied / FULL:.2f}"
+    tail = f"{number(points)} × {number(applied)}% = {number(contribution)}"
     return (f"{shown}（{rule_zh}）→ {tail}", f"{shown} ({rule_en}) → {tail}")
 
 
 def number(value: float) -> str:
     """A figure as shown to people: at most 2 decimals, no trailing zeros."""
-    return f"{round(value, 2):g}"
+    return f"{half_up(value):g}"
+
+
+def half_up(value: float, places: int = 2) -> float:
+    """`value` rounded half up (四舍五入), as people check a score by hand: 14.625 -> 14.63
+    (Python's round() gives 14.62)."""
+    step = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def evaluation_rules(deps: CoreDeps) -> EvaluationRules:

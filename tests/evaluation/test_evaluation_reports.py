@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -114,6 +115,7 @@ def test_cli_formats(
     people: People,
     clock: FrozenClock,
     cli_env: CliRunner,
+    tmp_path: Path,
 ) -> None:
     recorded(sessions, core, people, clock)
     as_json = cli_env.invoke(main, [*CLI, "--format", "json"])
@@ -135,6 +137,11 @@ def test_cli_formats(
     assert as_csv.exit_code == 0, as_csv.output
     rows = list(csv.DictReader(io.StringIO(as_csv.output.lstrip("\ufeff"))))
     assert {(r["key"], r["grade"]) for r in rows} == {("PLS-DIV", "合格"), ("LAWYER-DIV", "不合格")}
+
+    target = tmp_path / "q3.csv"
+    written = cli_env.invoke(main, [*CLI, "--format", "csv", "-o", str(target)])
+    assert written.exit_code == 0, written.output
+    assert target.read_bytes() == as_csv.stdout_bytes
 
     refused = cli_env.invoke(main, [*CLI[:-2], "--by", "item"])
     assert refused.exit_code == 2

@@ -19,6 +19,7 @@ from api.routers import (
     aftercare,
     alerts,
     cases,
+    evaluations,
     items,
     metrics,
     notifications,
@@ -118,6 +119,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         aftercare,
         policy,
         statistics,
+        evaluations,
     )
     for module in routers:
         app.include_router(module.router)

@@ -129,6 +129,8 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/system/alerts",                                  NONE,      "403 403 403 403 403 ok  ok  ok ",  ""),
     # statistics of the recorded history (统计分析): a head's are their own department's
     ("GET /api/v1/statistics",                                     NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
+    # scores and grades (绩效评估), as for statistics
+    ("GET /api/v1/evaluations",                                    NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
     # watch screens, health and the API's own documentation
     ("GET /metrics",                                               PUBLIC,    "",                                 ""),
     ("GET /healthz",                                               PUBLIC,    "",                                 ""),

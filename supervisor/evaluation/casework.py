@@ -163,14 +163,13 @@ def _unsettled_ids(
     if department is not None:
         since.append(Case.department_code == department)
     ids = set(session.scalars(select(Case.id).where(Case.state != "concluded", *since)))
-    later = (Conclusion.concluded_at > as_of) | (Conclusion.accepts > 1)
-    ids.update(
-        session.scalars(
-            select(Conclusion.case_id)
-            .join(Case, Case.id == Conclusion.case_id)
-            .where(later, *since)
-        )
+    rows = [] if department is None else [Conclusion.department_code == department]
+    later = select(Conclusion.case_id).where(Conclusion.concluded_at > as_of, *rows)
+    twice = select(Conclusion.case_id).where(
+        Conclusion.accepts > 1, Conclusion.concluded_at >= start, *rows
     )
+    ids.update(session.scalars(later))
+    ids.update(session.scalars(twice))
     if not rows_complete(session):
         rowless = Case.id.not_in(select(Conclusion.case_id))
         ids.update(
@@ -223,6 +222,8 @@ def _replay_case(
     """Add one case's events in the period, replayed from its records, to its unit's tally."""
     start, end = bounds
     inside = [r for r in records if start <= r.at < end and r.action in COUNTED]
+    if not inside:
+        return  # a candidate with nothing in the period makes no row
     concluding = [r for r in inside if r.action == "conclude"]
     if concluding:
         replayed, clock = clock_of(deps, case.item_code, records, as_of)

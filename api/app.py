@@ -29,6 +29,7 @@ from api.routers import (
     supervision,
     system,
     users,
+    verify_page,
 )
 from approval_core.db import make_engine, make_session_factory, read_only
 from approval_core.errors import ConfigError
@@ -116,6 +117,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         aftercare,
         policy,
         statistics,
+        verify_page,
     )
     for module in routers:
         app.include_router(module.router)

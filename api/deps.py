@@ -18,6 +18,8 @@ from approval_core.context import Actor, CoreDeps
 from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput
 from approval_core.inputs import control_character
+from approval_core.receipts.documents import ReceiptDocuments
+from approval_core.receipts.signing import signer_from_settings
 from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
 from approval_core.users.cache import TokenCache
@@ -42,11 +44,14 @@ class ServiceState:
     tokens: TokenCache = field(init=False)
     limiter: PublicLimiter = field(init=False)
     judge: JudgeLoop = field(init=False)  # judges facts off the request path
+    documents: ReceiptDocuments = field(init=False)  # signed PDFs (SUNLIGHT_SIGNING_*)
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
         self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
+        signer = signer_from_settings(self.settings)
+        self.documents = ReceiptDocuments(signer, self.settings.public_url)
 
     @property
     def core(self) -> CoreDeps:

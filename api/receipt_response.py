@@ -24,7 +24,7 @@ def receipt_response(receipt: Receipt, fmt: Format, documents: ReceiptDocuments)
     if fmt == "html":
         policy = content_security_policy(inline_style_hashes())
         return Response(
-            render_html(receipt),
+            render_html(receipt, documents.verify_url(receipt)),
             media_type="text/html; charset=utf-8",
             headers={"Content-Security-Policy": policy},
         )

@@ -21,7 +21,7 @@ from string import Template
 from fpdf import FPDF
 
 from approval_core.receipts.schemas import Line, Receipt
-from approval_core.receipts.seal import QR_SIZE, SEAL_SIZE, box_in_points, qr_png
+from approval_core.receipts.seal import QR_SIZE, SEAL_SIZE, box_in_points, qr_png, qr_svg
 from approval_core.timeutil import LEGAL_TZ
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -57,8 +57,22 @@ def _row(line: Line) -> str:
     return f"  <tr><th>{label}</th><td>{_cell(line.value)}</td></tr>"
 
 
-def render_html(receipt: Receipt) -> str:
-    """The receipt as a standalone printable page; every value is HTML-escaped."""
+def _verify_block(verify_url: str | None) -> str:
+    if verify_url is None:
+        return (
+            '<span class="en">在 /api/v1/receipts/verify/{验证码} 查验本文书真伪 / '
+            "check this document at /api/v1/receipts/verify/{code}</span>"
+        )
+    link = html.escape(verify_url)
+    return (
+        f'查验真伪 / Verify: <a href="{link}">{link}</a><br>'
+        f'<span class="qr">{qr_svg(verify_url)}</span>'
+    )
+
+
+def render_html(receipt: Receipt, verify_url: str | None = None) -> str:
+    """The receipt as a standalone printable page; every value is HTML-escaped. Given
+    `verify_url`, it shows the address and its QR code (inline SVG)."""
     e = html.escape
     return _template().substitute(
         title_zh=e(receipt.title_zh),
@@ -77,6 +91,7 @@ def render_html(receipt: Receipt) -> str:
         phone=e(receipt.department_phone),
         supervision_phone=e(receipt.supervision_phone),
         code=e(receipt.printed_code),
+        verify=_verify_block(verify_url),
     )
 
 

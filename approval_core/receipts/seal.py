@@ -4,6 +4,7 @@ URL (segno) and the issuing department's seal, drawn as the signature's visible 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from io import BytesIO
 
 import segno
@@ -44,6 +45,7 @@ def box_in_points(
     )
 
 
+@lru_cache(maxsize=256)  # loading the CJK font takes a second or two; a seal is reused
 def seal_appearance(font: str, department_zh: str, department_en: str, issued_on: date) -> bytes:
     """A one-page PDF of SEAL_SIZE: a red framed seal naming the issuing department."""
     width, height = SEAL_SIZE

@@ -280,6 +280,7 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
         a.w.public, {"level": "满意"}, a.code
     ),
     "GET /api/v1/receipts/verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
+    "GET /verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
     "POST /api/v1/cases": _new_case,
     "GET /api/v1/cases": lambda a: Req(
         query={"limit": "500"}, listed=_listed(a.case, lambda body: body["items"])

@@ -134,9 +134,14 @@ def test_demo_load_refuses_outside_development(env: pytest.MonkeyPatch) -> None:
 
 
 def test_development_says_at_every_start_that_its_key_is_public(
-    db_url: str, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+    db_url: str,
+    sessions: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     del sessions  # its clean-up of the tables
+    monkeypatch.chdir(tmp_path)  # development keeps its throw-away signing key under var/
     settings = Settings(environment="development", database_url=db_url, rules_dir=RULES)
     assert settings.secret_key == DEV_SECRET_KEY
     for _ in range(2):
@@ -146,6 +151,8 @@ def test_development_says_at_every_start_that_its_key_is_public(
         state.engine.dispose()
         assert "PUBLIC development key" in caplog.text
         assert "SUNLIGHT_ENVIRONMENT=development" in caplog.text
+        assert "THROW-AWAY self-signed certificate" in caplog.text
+    assert (tmp_path / "var" / "dev-signing" / "cert.pem").is_file()
 
 
 @pytest.mark.postgres

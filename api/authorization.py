@@ -14,8 +14,8 @@ target of another department (the applicant: somebody else's case). Roles withou
           department's cases, alerts and complaints cannot even be probed
 
 Every route that is not public answers 401 without a valid bearer token. Public routes (the
-catalogue, the applicant's query with tracking number + query code, receipt verification,
-metrics, health and the API docs) answer anyone.
+catalogue, the applicant's query with tracking number + query code, the public statistics,
+receipt verification, metrics, health and the API docs) answer anyone.
 
 Rules that depend on data rather than role are tested beside their code: who may take which
 workflow action (`approval_core/cases/workflow.py`), and that whoever answered a card never
@@ -72,6 +72,10 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/public/cases/{tracking_no}/receipts",            PUBLIC,    "",                                 ""),
     ("GET /api/v1/public/cases/{tracking_no}/receipts/{kind}",     PUBLIC,    "",                                 ""),
     ("POST /api/v1/public/cases/{tracking_no}/rating",             PUBLIC,    "",                                 ""),
+    ("GET /api/v1/public/decisions",                               PUBLIC,    "",                                 ""),
+    ("GET /api/v1/public/register/{item}",                         PUBLIC,    "",                                 ""),
+    ("GET /api/v1/public/statistics",                              PUBLIC,    "",                                 ""),
+    ("POST /api/v1/public/cases/{tracking_no}/notifications",      PUBLIC,    "",                                 ""),
     ("GET /api/v1/receipts/verify/{code}",                         PUBLIC,    "",                                 ""),
     ("GET /verify/{code}",                                         PUBLIC,    "",                                 ""),
     # cases: applicants and clerks (own department's items) file; staff work their department's

@@ -24,6 +24,7 @@ from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
 from approval_core.users.cache import TokenCache
 from approval_core.users.service import token_digest, user_by_token
+from supervisor.evaluation.public import PublicStatisticsCache
 from supervisor.judge_loop import JudgeLoop
 from supervisor.runtime import Supervisor
 from supervisor.sweep_pool import SweepPool
@@ -45,9 +46,12 @@ class ServiceState:
     limiter: PublicLimiter = field(init=False)
     judge: JudgeLoop = field(init=False)  # judges facts off the request path
     documents: ReceiptDocuments = field(init=False)  # signed PDFs (SUNLIGHT_SIGNING_*)
+    # the public statistics, kept five minutes in this process
+    public_statistics: PublicStatisticsCache = field(default_factory=PublicStatisticsCache)
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.settings.token_cache_seconds)
+        self.supervisor.public_url = self.settings.public_url  # links in applicant messages
         self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
         self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
         signer = signer_from_settings(self.settings)

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # SMS to applicants through a generic HTTP gateway (SUNLIGHT_SMS_GATEWAY_URL, _ACCESS_KEY,
+    # _SECRET, _SIGN_NAME): the request is signed with HMAC-SHA256 under the secret; the sign
+    # name (短信签名) is the one registered with the provider. No URL: SMS attempts fail.
+    sms_gateway_url: str = ""
+    sms_access_key: str = ""
+    sms_secret: str = ""
+    sms_sign_name: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     # The address applicants and courts reach the service at (printed on documents, in QR codes
@@ -124,6 +131,8 @@ class Settings(BaseSettings):
         """Production: strong keys and PostgreSQL, or no start. Development and test (chosen
         explicitly) fall back to the published development key, said loudly at start."""
         self.public_url = self.public_url.rstrip("/")
+        if self.sms_gateway_url and not self.sms_gateway_url.startswith(("https://", "http://")):
+            raise ValueError("SUNLIGHT_SMS_GATEWAY_URL must start with https:// or http://")
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("SUNLIGHT_PUBLIC_URL must start with https:// or http://")
         if self.environment != "production":
@@ -142,6 +151,10 @@ class Settings(BaseSettings):
         if not self.public_url:
             problems.append("production needs SUNLIGHT_PUBLIC_URL (printed on documents)")
         problems.extend(self._signing_problems())
+        if self.sms_gateway_url and not self.sms_secret:
+            problems.append(
+                "SUNLIGHT_SMS_GATEWAY_URL needs SUNLIGHT_SMS_SECRET (requests are signed)"
+            )
         found = [p for p in problems if p]
         if found:
             raise ValueError(

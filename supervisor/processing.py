@@ -1,7 +1,8 @@
 """Judge facts: outbox facts after commit (and by polling), and catalogue items (事前监察).
 
-One outbox fact is judged in one savepoint: the alerts it opens or resolves, the case's next
-look (`next_due_at`) and the fact's processed mark commit together. Judging a fact twice
+One outbox fact is judged in one savepoint: the alerts it opens or resolves, the messages to
+the applicant about the document it issued, the case's next look (`next_due_at`) and the
+fact's processed mark commit together. Judging a fact twice
 changes nothing (alerts are unique per cause).
 """
 
@@ -26,6 +27,7 @@ from approval_core.timeutil import legal_date
 from supervisor.engine import EngineError
 from supervisor.facts import case_fact, item_fact
 from supervisor.judging import Judge, Subject
+from supervisor.notify.applicants import notify_applicants
 from supervisor.runtime import Supervisor
 from supervisor.timing import next_due_at
 
@@ -150,6 +152,10 @@ def _judge_batch(
             # case as it stands today may already be past thresholds the event did not see.
             due[case.id] = now
     judge.finish()
+    # The documents these actions issued, told to the applicant (once per case, record and
+    # channel: a fact judged again queues nothing more).
+    policy = judge.policy
+    notify_applicants(session, policy.hours, policy.catalogue, sup.public_url, facts, cases, now)
     if due:
         # A Core UPDATE: the next look is the supervisor's, not a change of the case, so it
         # must not bump the case's version (a handler acting meanwhile would get a 409).

@@ -49,6 +49,8 @@ class Supervisor:
 
     def __init__(self, policy: Policy, rules_dir: Path | None = None) -> None:
         self.rules_dir = rules_dir  # where reloads read from (None: only from the database)
+        # SUNLIGHT_PUBLIC_URL, for the links in messages to applicants (set by the service)
+        self.public_url = ""
         self._policy = self._first = policy
         self._lock = threading.Lock()
         self._retired: deque[Policy] = deque()

@@ -105,7 +105,7 @@ def mark_read(message_id: Id, actor: CurrentActor, service: Service) -> dict[str
 def list_deliveries(
     actor: CurrentActor,
     service: Service,
-    status: Annotated[str | None, Query(description="pending, delivered or dead")] = None,
+    status: Annotated[str | None, Query(description="pending, delivered, dead, cancelled")] = None,
     alert_id: Id | None = None,
 ) -> list[dict[str, Any]]:
     require_role(actor, "supervisor", "admin")

@@ -138,3 +138,41 @@ def _check_assignee(session: Session, case: Case, assignee: int | None) -> None:
             detail_zh="承办人不属于本案件的责任部门",
             field="assignee",
         )
+
+
+# What the law requires on the document an action issues (docs/DOMAIN.md "Documents"): a
+# rejection states its reasons and basis (行政许可法 Art. 32), a denial its reasons and basis
+# (Art. 38; the remedies come from the catalogue); an extension tells the applicant why (Art. 42).
+# A decision without a number given gets one (Catalogue.decision_number).
+_REQUIRED_FIELDS: dict[tuple[str, str | None], tuple[tuple[str, str, str], ...]] = {
+    ("reject", None): (
+        ("reason", "不予受理的理由", "the reason for not accepting"),
+        ("legal_basis", "不予受理的法律依据", "the legal basis for not accepting"),
+    ),
+    ("conclude", "denied"): (
+        ("reason", "不予许可的理由", "the reason for the denial"),
+        ("legal_basis", "不予许可的法律依据", "the legal basis for the denial"),
+    ),
+}
+
+
+def check_document_fields(command: ActionCommand, extension_reason: str | None = None) -> None:
+    """Refuse an action whose document would lack what the law requires (422 naming the
+    fields). `extension_reason` is the reason of the pending extension request, if any: the
+    head's approval may rely on it."""
+    decision = command.decision if command.action == "conclude" else None
+    required = list(_REQUIRED_FIELDS.get((command.action, decision), ()))
+    if command.action == "approve_extension" and not extension_reason:
+        required.append(("reason", "延期理由", "the reason for the extension"))
+    missing = [entry for entry in required if not getattr(command, entry[0])]
+    if not missing:
+        return
+    names = ", ".join(name for name, _, _ in missing)
+    raise InvalidInput(
+        f"{command.action} issues a document that must state {', '.join(e for _, _, e in missing)}"
+        f": give {names}",
+        detail_zh=(
+            f"该操作出具的文书依法须载明{'、'.join(z for _, z, _ in missing)}，请填写 {names}"
+        ),
+        field=missing[0][0],
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from approval_core.cases.checks import (
     action_payload,
     check_backdating,
+    check_document_fields,
     check_materials,
     effective_actor,
     event_time,
@@ -23,6 +24,7 @@ from approval_core.cases.replay import Replayed
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.cases.snapshot import advance_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
+from approval_core.conclusions.service import record_conclusion
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, NotFound
 from approval_core.outbox.service import emit_fact
@@ -129,6 +131,12 @@ def act(
     at = event_time(deps, command.at, "at", case.last_event_at)
     check_backdating(deps, command, at)
     payload = action_payload(session, deps, case, command)
+    pending = _extension_request(session, case) if command.action == "approve_extension" else None
+    check_document_fields(command, pending.reason if pending else None)
+    if command.action == "conclude" and not command.decision_no:
+        payload["decision_no"] = deps.catalogue.decision_number(
+            case.department_code, legal_date(at).year, case.tracking_no
+        )
     current = CaseState(case.state, case.resume_state, case.stop_type)
     outcome = transition(current, command.action, doer.role, payload)
     before = Replayed(state=current, step=case.step)  # the row as it was, to fold the record on
@@ -137,9 +145,25 @@ def act(
     case.stop_type = outcome.state.stop_type
     case.step = outcome.step
     case.last_event_at = at
-    _apply_side_fields(case, command, doer)
+    _apply_side_fields(case, command, doer, payload.get("decision_no"))
     _record_and_emit(session, deps, case, doer, command.action, before, at, payload, command, actor)
+    if command.action == "conclude":
+        record_conclusion(session, deps, case)
     return case
+
+
+def _extension_request(session: Session, case: Case) -> CaseRecord | None:
+    """The extension request (extend) still waiting for its approval, if any."""
+    last = session.scalars(
+        select(CaseRecord)
+        .where(
+            CaseRecord.case_id == case.id,
+            CaseRecord.action.in_(("extend", "approve_extension")),
+        )
+        .order_by(CaseRecord.seq.desc())
+        .limit(1)
+    ).first()
+    return last if last is not None and last.action == "extend" else None
 
 
 # The notice each action hands to the applicant (发文), in the record's documents_out.
@@ -154,7 +178,9 @@ DOCUMENT_OUT = {
 }
 
 
-def _apply_side_fields(case: Case, command: ActionCommand, doer: Actor) -> None:
+def _apply_side_fields(
+    case: Case, command: ActionCommand, doer: Actor, decision_no: str | None
+) -> None:
     if command.materials and command.action in ("accept", "supplement_received"):
         case.materials = sorted(set(case.materials) | set(command.materials))
     if command.action == "assign":
@@ -165,7 +191,7 @@ def _apply_side_fields(case: Case, command: ActionCommand, doer: Actor) -> None:
         case.reviewer_id = doer.user_id
     elif command.action == "conclude":
         case.decision = command.decision
-        case.decision_no = command.decision_no
+        case.decision_no = decision_no
 
 
 def _event_context(deps: CoreDeps, case: Case, action: str, at: datetime) -> dict[str, Any]:

@@ -86,7 +86,12 @@ class Category(RuleModel):
 
 
 class Department(RuleModel):
-    """The responsible division (责任部门) with its public contact data."""
+    """The responsible division (责任部门) with its public contact data.
+
+    Documents are issued in the name of the department as a legal body (the `issuer:` of
+    rules/items.yaml), the division named as the one that handled the case. A unit that issues
+    its own decisions (a legal-aid centre, 法律援助机构) names itself in `issuer_zh`/`issuer_en`.
+    """
 
     code: Code
     name_zh: Text
@@ -95,6 +100,41 @@ class Department(RuleModel):
     address_en: Text
     contact_phone: Phone
     supervision_phone: Phone
+    issuer_zh: Text | None = None
+    issuer_en: Text | None = None
+    decision_prefix: Text | None = None  # with issuer_zh: its own 文号 prefix
+
+
+class Remedy(RuleModel):
+    """Where and within what time a decision can be challenged (救济途径), as printed."""
+
+    body_zh: Text  # e.g. 江西省人民政府; printed after 向
+    body_en: Text
+    days: Annotated[int, Field(gt=0)] | None = None
+    months: Annotated[int, Field(gt=0)] | None = None
+    legal_basis: Annotated[list[LegalBasis], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Self:
+        # Neither: the statute sets no time (e.g. the legal-aid objection, 法律援助法 Art. 49).
+        if self.days is not None and self.months is not None:
+            raise RuleViolation.one(
+                (), "days 与 months 只能写一个", "give days or months, not both"
+            )
+        return self
+
+
+class Issuer(RuleModel):
+    """The department as a legal body (行政机关): the name documents are issued under, and the
+    remedies against its decisions: reconsideration (行政复议) and litigation (行政诉讼)."""
+
+    name_zh: Text
+    name_en: Text
+    # 文号 prefix of decisions numbered by the system (when the head gives no number), e.g. 赣司许
+    # gives 赣司许〔2026〕20260302000123号 (the year, then the case's tracking number).
+    decision_prefix: Text
+    reconsideration: Remedy
+    litigation: Remedy
 
 
 class Material(RuleModel):
@@ -143,6 +183,9 @@ class Item(RuleModel):
     flow: Annotated[list[Step], Field(min_length=len(REQUIRED_STEPS))]
     contact_phone: Phone
     supervision_phone: Phone
+    # A remedy the item's own statute gives before reconsideration or litigation (e.g. the
+    # objection of 法律援助法 Art. 49); printed first on a denial or rejection.
+    objection: Remedy | None = None
 
     @property
     def mandatory_materials(self) -> list[Material]:
@@ -205,6 +248,7 @@ class Item(RuleModel):
 class ItemsFile(RuleModel):
     """rules/items.yaml."""
 
+    issuer: Issuer
     categories: Annotated[list[Category], Field(min_length=1)]
     departments: Annotated[list[Department], Field(min_length=1)]
     items: Annotated[list[Item], Field(min_length=1)]

@@ -31,8 +31,10 @@ from approval_core.catalogue.schemas import (
     Category,
     ClockSettings,
     Department,
+    Issuer,
     Item,
     ItemsFile,
+    Remedy,
     StopType,
     TimelinessClock,
 )
@@ -58,6 +60,7 @@ class Catalogue:
     """The loaded catalogue. Mappings keep the order of the files and are read-only."""
 
     items: Mapping[str, Item]
+    issuer: Issuer
     categories: Mapping[str, Category]
     departments: Mapping[str, Department]
     stop_types: Mapping[str, StopType]
@@ -95,6 +98,41 @@ class Catalogue:
 
     def items_in(self, category: str) -> list[Item]:
         return [item for item in self.items.values() if item.category == category]
+
+    def issuing_authority(self, department_code: str) -> tuple[str, str]:
+        """The name (zh, en) a department's documents are issued under: the department as a
+        legal body, or a unit that issues in its own name (`issuer_zh` of the division)."""
+        division = self.departments[department_code]
+        if division.issuer_zh and division.issuer_en:
+            return division.issuer_zh, division.issuer_en
+        return self.issuer.name_zh, self.issuer.name_en
+
+    def decision_number(self, department_code: str, year: int, tracking_no: str) -> str:
+        """The 文号 a decision gets when none is given: the issuer's prefix, the year and the
+        case's tracking number (unique, and the same on every reproduction)."""
+        division = self.departments[department_code]
+        prefix = division.decision_prefix if division.issuer_zh else None
+        return (
+            f"{prefix or self.issuer.decision_prefix}〔{year}〕{tracking_no.removeprefix('SL')}号"
+        )
+
+    def remedies(self, item: Item) -> tuple[str, str]:
+        """What the applicant may do against a denial or rejection (zh, en): the item's own
+        objection first, then reconsideration and litigation, each with its body and time."""
+        issuer = self.issuer
+        zh = "申请人如不服本决定，"
+        en = "If you disagree with this decision, you "
+        if item.objection is not None:
+            zh += _remedy_zh(item.objection, "objection") + "；对异议处理决定仍不服的，"
+            en += (
+                _remedy_en(item.objection, "objection")
+                + "; if you disagree with the decision on the objection, you "
+            )
+        zh += _remedy_zh(issuer.reconsideration, "reconsideration")
+        zh += "，或者" + _remedy_zh(issuer.litigation, "litigation").removeprefix("可以") + "。"
+        en += _remedy_en(issuer.reconsideration, "reconsideration")
+        en += ", or " + _remedy_en(issuer.litigation, "litigation") + "."
+        return zh, en
 
     def acceptance_window(self, item: Item) -> int:
         """Art. 32 window of `item`, falling back to clock.default_acceptance_window."""
@@ -193,6 +231,7 @@ def load_catalogue(rules_dir: Path) -> Catalogue:
         raise ConfigError(sort_messages(problems))
     return Catalogue(
         items=_by_code(items_file.items),
+        issuer=items_file.issuer,
         categories=_by_code(items_file.categories),
         departments=_by_code(items_file.departments),
         stop_types=_by_code(clock_file.clock.clock_stops),
@@ -200,6 +239,31 @@ def load_catalogue(rules_dir: Path) -> Catalogue:
         fees=MappingProxyType({entry.item: entry for entry in fees_file.fees}),
         version=_version(rules_dir),
     )
+
+
+_REMEDY_WORDS = {
+    "objection": ("提出异议", "raise an objection with"),
+    "reconsideration": ("申请行政复议", "apply for administrative reconsideration to"),
+    "litigation": ("提起行政诉讼", "bring an administrative lawsuit before"),
+}
+
+
+def _remedy_zh(remedy: Remedy, kind: str) -> str:
+    basis = "、".join(f"{b.statute}{b.article}" for b in remedy.legal_basis)
+    when = ""
+    if remedy.days or remedy.months:
+        period = f"{remedy.days}日" if remedy.days else f"{remedy.months}个月"
+        when = f"自知道该决定之日起{period}内"
+    return f"可以{when}向{remedy.body_zh}{_REMEDY_WORDS[kind][0]}（{basis}）"
+
+
+def _remedy_en(remedy: Remedy, kind: str) -> str:
+    basis = ", ".join(f"{b.statute_en} {b.article_en}" for b in remedy.legal_basis)
+    text = f"may {_REMEDY_WORDS[kind][1]} {remedy.body_en}"
+    if remedy.days or remedy.months:
+        period = f"{remedy.days} days" if remedy.days else f"{remedy.months} months"
+        text += f" within {period} of learning of the decision"
+    return f"{text} ({basis})"
 
 
 def _read(path: Path, problems: list[str]) -> YamlDocument | None:

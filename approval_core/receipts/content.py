@@ -12,14 +12,13 @@ from approval_core.catalogue.schemas import LegalBasis
 from approval_core.context import CoreDeps
 from approval_core.receipts.schemas import Line
 from approval_core.records.models import CaseRecord
-from approval_core.timeutil import LEGAL_TZ, as_utc
+from approval_core.timeutil import LEGAL_TZ, as_utc, legal_date
 
 NOT_GIVEN = "（未填写） / (not given)"
-REMEDIES = (
-    "申请人如不服本决定，可以自知道该决定之日起六十日内依法申请行政复议，"
-    "或者自知道该决定之日起六个月内依法提起行政诉讼。"
-    " / If you disagree, you may apply for administrative reconsideration within 60 days, or bring "
-    "an administrative lawsuit within 6 months, of learning of this decision."
+# An approval that gives no reason of its own: the finding every grant rests on (Art. 38).
+APPROVED_REASON = (
+    "经审查，申请人的申请符合法定条件、标准。"
+    " / On examination, the application meets the statutory conditions and standards."
 )
 
 
@@ -61,9 +60,25 @@ def material_names(src: Source, codes: Sequence[str]) -> list[str]:
     return names
 
 
-def _due_date(src: Source, history: Sequence[CaseRecord]) -> date | None:
+def _due_date(src: Source, history: Sequence[CaseRecord]) -> str:
+    """The due date as printed; marked when it rests on a year whose holidays are not yet
+    published (the clock is provisional and the date may still move)."""
     _, clock = clock_of(src.deps, src.case.item_code, history, src.record.at)
-    return clock.due_date
+    text = day(clock.due_date)
+    if clock.provisional and clock.due_date is not None:
+        years = "、".join(str(y) for y in clock.provisional_years)
+        years_en = ", ".join(str(y) for y in clock.provisional_years)
+        text += (
+            f"（暂定：{years}年节假日安排尚未公布，公布后可能调整）"
+            f" (provisional: the {years_en} public holidays are not yet published;"
+            " the date may move once they are)"
+        )
+    return text
+
+
+def remedies(src: Source) -> Line:
+    zh, en = src.deps.catalogue.remedies(src.deps.catalogue.get(src.case.item_code))
+    return Line("救济途径", "Remedies", f"{zh} / {en}")
 
 
 def _reason(record: CaseRecord) -> Line:
@@ -118,7 +133,7 @@ def acceptance(src: Source) -> list[Line]:
             f"法定 {item.limit} 个工作日，承诺 {item.promised_limit} 个工作日"
             f" / statutory {item.limit}, promised {item.promised_limit} working days",
         ),
-        Line("法定办结期限", "Statutory due date", day(_due_date(src, src.history))),
+        Line("法定办结期限", "Statutory due date", _due_date(src, src.history)),
         _basis(src.record, bases(item.limit_basis)),
     ]
 
@@ -132,7 +147,7 @@ def rejection(src: Source) -> list[Line]:
             "Where to apply instead",
             str(src.record.payload.get("refer_to") or "见不予受理理由 / see the reason above"),
         ),
-        Line("救济途径", "Remedies", REMEDIES),
+        remedies(src),
     ]
 
 
@@ -171,31 +186,45 @@ def special_procedure_notice(src: Source) -> list[Line]:
     ]
 
 
+def _extension_reason(src: Source) -> str | None:
+    """Why the limit was extended (Art. 42): the request's reason, which the head approved;
+    the approval's own remark (e.g. 同意延期) only when the request gave none."""
+    for record in reversed(src.history[:-1]):
+        if record.action == "approve_extension":
+            break
+        if record.action == "extend" and record.reason:
+            return record.reason
+    return src.record.reason
+
+
 def extension_notice(src: Source) -> list[Line]:
     days = src.record.payload.get("days")
     return [
-        Line("延期理由", "Reason for extension", src.record.reason or NOT_GIVEN),
+        Line("延期理由", "Reason for extension", _extension_reason(src) or NOT_GIVEN),
         Line("延长期限", "Extended by", f"{days} 个工作日 / {days} working days"),
-        Line("原办结期限", "Previous due date", day(_due_date(src, src.history[:-1]))),
-        Line("延期后办结期限", "New due date", day(_due_date(src, src.history))),
+        Line("原办结期限", "Previous due date", _due_date(src, src.history[:-1])),
+        Line("延期后办结期限", "New due date", _due_date(src, src.history)),
         _basis(src.record, "《中华人民共和国行政许可法》第四十二条 (Art. 42)"),
     ]
 
 
 def decision(src: Source) -> list[Line]:
-    approved = src.record.payload.get("decision") == "approved"
+    """Art. 38: a grant or a denial, with its number, reasons, basis and date; a denial also
+    tells the applicant how to challenge it. An approval without its own reason and basis
+    rests on the item's conditions and statute (the catalogue's legal basis)."""
+    record = src.record
+    approved = record.payload.get("decision") == "approved"
+    item = src.deps.catalogue.get(src.case.item_code)
     outcome = "准予 / granted" if approved else "不予准许 / denied"
     lines = [
+        Line("决定文号", "Decision number", str(record.payload.get("decision_no") or NOT_GIVEN)),
         Line("决定", "Decision", outcome),
-        Line("决定文号", "Decision number", str(src.record.payload.get("decision_no") or "—")),
-        Line(
-            "办结时间", "Concluded at", f"{beijing_time(src.record.at)}（北京时间 / Beijing time）"
-        ),
-        _reason(src.record),
-        _basis(src.record),
+        Line("理由", "Reason", record.reason or (APPROVED_REASON if approved else NOT_GIVEN)),
+        _basis(record, bases(item.legal_basis) if approved else None),
+        Line("决定日期", "Date of decision", day(legal_date(record.at))),
     ]
     if not approved:
-        lines.append(Line("救济途径", "Remedies", REMEDIES))
+        lines.append(remedies(src))
     return lines
 
 

@@ -12,7 +12,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -92,6 +92,7 @@ def render_html(receipt: Receipt, verify_url: str | None = None) -> str:
         supervision_phone=e(receipt.supervision_phone),
         code=e(receipt.printed_code),
         verify=_verify_block(verify_url),
+        closing_date=e(chinese_date(receipt.issued_on)),
     )
 
 
@@ -132,9 +133,23 @@ def render_document(receipt: Receipt, verify_url: str | None = None) -> Rendered
     pdf.add_page()
     _header(pdf, receipt)
     _body(pdf, receipt)
+    _closing(pdf, receipt)
     _footer(pdf, receipt, verify_url)
     page, box = _seal_and_qr(pdf, verify_url)
     return RenderedPdf(bytes(pdf.output()), page, box)
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _closing(pdf: FPDF, receipt: Receipt) -> None:
+    """落款: the issuing authority and the date in words, right-aligned under the body (where a
+    seal goes on paper)."""
+    pdf.ln(6)
+    pdf.set_font("cjk", size=11)
+    for text in (receipt.department_zh, chinese_date(receipt.issued_on)):
+        pdf.cell(0, 7, text, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 def _header(pdf: FPDF, receipt: Receipt) -> None:

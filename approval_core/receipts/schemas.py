@@ -14,7 +14,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "supplement_notice": ("补正材料通知书", "Notice to Supplement Materials"),
     "special_procedure_notice": ("特别程序告知书", "Notice of Special Procedure"),
     "extension_notice": ("延期告知书", "Notice of Extension"),
-    "decision": ("行政审批决定书", "Decision"),
+    "decision": ("决定书", "Decision"),  # titled by item kind and outcome (receipts/service.py)
 }
 KINDS = tuple(TITLES)
 

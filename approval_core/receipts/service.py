@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
 from approval_core.cases.queries import mask_id_number
+from approval_core.catalogue.schemas import Item
 from approval_core.context import CoreDeps
 from approval_core.errors import NotFound
 from approval_core.receipts.content import BUILDERS, Source
-from approval_core.receipts.schemas import KINDS, NUMBER_CODES, TITLES, Receipt
+from approval_core.receipts.schemas import KINDS, NUMBER_CODES, TITLES, Line, Receipt
 from approval_core.records.mac import DEFAULT_MAC, mac
 from approval_core.records.models import CaseRecord
 from approval_core.records.service import records_of
@@ -89,18 +90,20 @@ def build_receipt(deps: CoreDeps, case: Case, history: Sequence[CaseRecord], kin
     item = deps.catalogue.get(case.item_code)
     department = deps.catalogue.departments[case.department_code]
     facts = receipt_facts(case, record, kind)
-    title_zh, title_en = TITLES[kind]
-    lines = BUILDERS[kind](Source(deps, case, history))
+    title_zh, title_en = _decision_title(item, record) if kind == "decision" else TITLES[kind]
+    issuer_zh, issuer_en = deps.catalogue.issuing_authority(case.department_code)
+    handled_by = Line("承办部门", "Handled by", f"{department.name_zh}（{department.name_en}）")
+    lines = [handled_by, *BUILDERS[kind](Source(deps, case, history))]
     return Receipt(
         kind=kind,
-        title_zh=_decision_title(record) if kind == "decision" else title_zh,
+        title_zh=title_zh,
         title_en=title_en,
         number=facts["number"],
         issued_on=legal_date(record.at),
         tracking_no=case.tracking_no,
         record_seq=record.seq,
-        department_zh=department.name_zh,
-        department_en=department.name_en,
+        department_zh=issuer_zh,  # the header: the authority the document is issued under
+        department_en=issuer_en,
         department_address=f"{department.address_zh} / {department.address_en}",
         department_phone=department.contact_phone,
         supervision_phone=department.supervision_phone,
@@ -115,10 +118,17 @@ def build_receipt(deps: CoreDeps, case: Case, history: Sequence[CaseRecord], kin
     )
 
 
-def _decision_title(record: CaseRecord) -> str:
-    if record.payload.get("decision") == "approved":
-        return "准予行政审批决定书"
-    return "不予行政审批决定书"
+def _decision_title(item: Item, record: CaseRecord) -> tuple[str, str]:
+    """准予/不予行政许可决定书 for a licence (行政许可法 Art. 38); 准予/不予办理决定书 for a
+    service item (legal aid, certificates), which is not a 行政许可."""
+    granted = record.payload.get("decision") == "approved"
+    if item.kind == "licence":
+        if granted:
+            return "准予行政许可决定书", "Decision to Grant an Administrative Licence"
+        return "不予行政许可决定书", "Decision to Refuse an Administrative Licence"
+    if granted:
+        return "准予办理决定书", "Decision to Grant the Application"
+    return "不予办理决定书", "Decision to Refuse the Application"
 
 
 def _kinds_of(record: CaseRecord) -> list[str]:

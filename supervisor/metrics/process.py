@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 LEVELS = ("warning", "yellow", "red", "anomaly")
 # The delivery channels of rules/notifications.yaml (issue 4); declared now so dashboards and
 # alert rules can name them before the notifier exists.
-CHANNELS = ("webhook", "email", "wecom", "dingtalk", "alertmanager", "inbox")
+CHANNELS = ("webhook", "email", "wecom", "dingtalk", "alertmanager", "inbox", "sms")
 # A memoised verdict takes microseconds, a durable-rules call about a millisecond.
 EVALUATION_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)
 SWEEP_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)

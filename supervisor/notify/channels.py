@@ -3,7 +3,8 @@
 Webhooks are signed the Standard Webhooks way; WeCom and DingTalk robots get markdown in their
 formats (DingTalk signed when a secret is set) and count a nonzero errcode as a failure;
 e-mail goes over SMTP with a Chinese subject, plain text and HTML; Alertmanager gets
-`/api/v2/alerts`. A channel raises nothing: failures come back as `Result(ok=False)`.
+`/api/v2/alerts`; SMS goes to a generic HTTP gateway as a provider template with parameters,
+signed with HMAC-SHA256. A channel raises nothing: failures come back as `Result(ok=False)`.
 """
 
 from __future__ import annotations
@@ -56,7 +57,26 @@ class SmtpConfig:
     starttls: bool = False
 
 
+@dataclass(frozen=True)
+class SmsConfig:
+    """The HTTP SMS gateway (SUNLIGHT_SMS_GATEWAY_URL, _ACCESS_KEY, _SECRET, _SIGN_NAME)."""
+
+    gateway_url: str = ""
+    access_key: str = ""
+    secret: str = ""
+    sign_name: str = ""
+
+
 Channel = Callable[[Outgoing, float, datetime], Result]
+
+
+def sms_config(settings: Settings) -> SmsConfig:
+    return SmsConfig(
+        settings.sms_gateway_url,
+        settings.sms_access_key,
+        settings.sms_secret,
+        settings.sms_sign_name,
+    )
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -153,6 +173,60 @@ def send_alertmanager(out: Outgoing, timeout: float, now: datetime) -> Result:
     return _post(url, _json([item]), {"content-type": "application/json"}, timeout, errcode=False)
 
 
+def sign_sms(secret: str, timestamp: int, body: bytes) -> str:
+    """Hex HMAC-SHA256 under the gateway secret over "{timestamp}." + the body."""
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def sms_channel(config: SmsConfig) -> Channel:
+    """POST {phone, sign_name, template, params, request_id} to the gateway; success is HTTP 2xx
+    with a JSON answer whose `code`, when given, is "OK" or 0 (request_id is the delivery's
+    key, the same on every retry, so a gateway can drop a repeat)."""
+
+    def send(out: Outgoing, timeout: float, now: datetime) -> Result:
+        sms = out.message.get("sms") or {}
+        if not config.gateway_url:
+            return Result(False, "SUNLIGHT_SMS_GATEWAY_URL is not set / 未配置短信网关")
+        if not sms.get("template"):
+            return Result(False, "the message has no SMS template / 消息没有短信模板")
+        body = _json(
+            {
+                "phone": out.address,
+                "sign_name": config.sign_name,
+                "template": sms["template"],
+                "params": sms.get("params") or {},
+                "request_id": out.key,
+            }
+        )
+        stamp = int(now.timestamp())
+        headers = {
+            "content-type": "application/json",
+            "x-sms-access-key": config.access_key,
+            "x-sms-timestamp": str(stamp),
+            "x-sms-signature": sign_sms(config.secret, stamp, body),
+        }
+        try:
+            response = httpx.post(
+                config.gateway_url, content=body, headers=headers, timeout=timeout
+            )
+        except httpx.HTTPError as exc:
+            return Result(False, f"{type(exc).__name__}: {exc}")
+        return Result(_sms_accepted(response), f"{response.status_code} {response.text[:500]}")
+
+    return send
+
+
+def _sms_accepted(response: httpx.Response) -> bool:
+    if not response.is_success:
+        return False
+    try:
+        answer = response.json()
+    except ValueError:
+        return False
+    code = answer.get("code", "OK") if isinstance(answer, dict) else None
+    return code == 0 or str(code).upper() in ("OK", "0")
+
+
 def smtp_channel(config: SmtpConfig) -> Channel:
     def send(out: Outgoing, timeout: float, now: datetime) -> Result:  # noqa: ARG001
         mail = EmailMessage()
@@ -199,8 +273,11 @@ def _post(
     return Result(True, shown)
 
 
-def standard_channels(smtp: SmtpConfig | None = None) -> dict[str, Channel]:
+def standard_channels(
+    smtp: SmtpConfig | None = None, sms: SmsConfig | None = None
+) -> dict[str, Channel]:
     return {
+        "sms": sms_channel(sms or SmsConfig()),
         "webhook": send_webhook,
         "wecom": send_wecom,
         "dingtalk": send_dingtalk,

@@ -5,7 +5,8 @@ again: at least once, never lost), sends each outside any transaction with its c
 timeout, then records the attempt. A failure is retried after an exponential backoff with
 jitter; after `max_attempts` the delivery is dead (a dead letter) until someone replays it.
 Just before each attempt the destination is checked again (supervisor/notify/outbound.py) and
-the contact point's secret opened with the data key; either failing is a failed attempt.
+the contact point's secret opened with the data key; either failing is a failed attempt. A
+message to an applicant who has since opted out of its channel is cancelled when claimed.
 """
 
 from __future__ import annotations
@@ -22,18 +23,29 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.keys import SecretBox
 from approval_core.settings import Settings
+from supervisor.notify.applicants import KIND as APPLICANT
+from supervisor.notify.applicants import opted_out
 from supervisor.notify.channels import (
     Channel,
     Outgoing,
     Result,
     SmtpConfig,
+    sms_config,
     smtp_config,
     standard_channels,
 )
 from supervisor.notify.models import Delivery, DeliveryAttempt
 from supervisor.notify.outbound import URL_CHANNELS, OutboundPolicy, url_host
 
-TIMEOUTS = {"email": 20.0, "webhook": 10.0, "wecom": 5.0, "dingtalk": 5.0, "alertmanager": 5.0}
+TIMEOUTS = {
+    "email": 20.0,
+    "webhook": 10.0,
+    "wecom": 5.0,
+    "dingtalk": 5.0,
+    "alertmanager": 5.0,
+    "sms": 10.0,
+}
+OPTED_OUT = "opted out by the applicant / 申请人已退订"
 
 
 @dataclass
@@ -53,6 +65,7 @@ class Deliverer:
     box: SecretBox = field(kw_only=True)
     outbound: OutboundPolicy = field(kw_only=True)
     smtp_host: str = field(kw_only=True, default="127.0.0.1")
+    sms_host: str = field(kw_only=True, default="")  # the SMS gateway's
 
     @classmethod
     def from_settings(
@@ -63,13 +76,15 @@ class Deliverer:
         smtp: SmtpConfig | None = None,
     ) -> Deliverer:
         smtp = smtp or smtp_config(settings)
+        sms = sms_config(settings)
         return cls(
             sessions,
             now,
-            standard_channels(smtp),
+            standard_channels(smtp, sms),
             box=SecretBox(settings.data_key),
             outbound=OutboundPolicy.from_settings(settings),
             smtp_host=smtp.host,
+            sms_host=url_host(sms.gateway_url) or "",
         )
 
     def backoff(self, attempts: int) -> timedelta:
@@ -99,8 +114,10 @@ class Deliverer:
         if channel is None:
             return Result(False, f"no channel {out.channel}")
         try:
-            host = url_host(out.address) if out.channel in URL_CHANNELS else self.smtp_host
-            refused = self.outbound.check_send(host or "")
+            host = self._host(out)
+            if not host:
+                return Result(False, f"no destination configured for {out.channel}")
+            refused = self.outbound.check_send(host)
             if refused:
                 return Result(False, refused)
             if out.secret is not None:
@@ -108,6 +125,11 @@ class Deliverer:
             return channel(out, self.timeouts.get(out.channel, 10.0), self.now())
         except Exception as exc:  # noqa: BLE001 (recorded on the delivery, see above)
             return Result(False, f"error before or while sending: {type(exc).__name__}: {exc}")
+
+    def _host(self, out: Outgoing) -> str | None:
+        if out.channel in URL_CHANNELS:
+            return url_host(out.address)
+        return self.sms_host if out.channel == "sms" else self.smtp_host
 
     def _claim(self, limit: int) -> list[tuple[Outgoing, int]]:
         now = self.now()
@@ -124,8 +146,13 @@ class Deliverer:
             )
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
+            rows = list(session.scalars(stmt))
+            stopped = _opted_out(session, rows)
             claimed = []
-            for row in session.scalars(stmt):
+            for row in rows:
+                if row.id in stopped:
+                    _cancel(session, row, now)
+                    continue
                 row.claimed_until = now + self.claim_for
                 claimed.append((_outgoing(row), row.id))
             return claimed
@@ -156,6 +183,33 @@ class Deliverer:
                     duration_ms=elapsed_ms,
                 )
             )
+
+
+def _opted_out(session: Session, rows: list[Delivery]) -> set[int]:
+    """The applicant messages among `rows` whose applicant opted out since they were queued."""
+    wanted = {
+        row.id: (row.channel, (row.message.get("case") or {}).get("tracking_no"), row.address)
+        for row in rows
+        if row.kind == APPLICANT
+    }
+    if not wanted:
+        return set()
+    stopped = opted_out(session, wanted.values())
+    return {i for i, w in wanted.items() if w in stopped}
+
+
+def _cancel(session: Session, row: Delivery, now: datetime) -> None:
+    row.status, row.last_error = "cancelled", OPTED_OUT
+    session.add(
+        DeliveryAttempt(
+            delivery_id=row.id,
+            at=now,
+            channel=row.channel,
+            outcome="cancelled",
+            response=OPTED_OUT,
+            duration_ms=0,
+        )
+    )
 
 
 def _outgoing(row: Delivery) -> Outgoing:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from approval_core.db import Base
 
 CHANNELS = ("email", "webhook", "wecom", "dingtalk", "alertmanager")
-DELIVERY_STATUSES = ("pending", "delivered", "dead")
+# cancelled: an applicant opted out before it was sent
+DELIVERY_STATUSES = ("pending", "delivered", "dead", "cancelled")
 
 
 class ContactPoint(Base):
@@ -100,3 +101,17 @@ class NotifyTimer(Base):
     step: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime] = mapped_column(index=True)
     done_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApplicantOptOut(Base):
+    """An applicant's "do not tell me on this channel" (退订): for a case (tracking number) and
+    the address it was given for, so the same phone or mailbox is not told about it either.
+    Respected when messages are queued and again just before each is sent."""
+
+    __tablename__ = "applicant_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tracking_no: Mapped[str | None] = mapped_column(String(32), index=True)
+    address: Mapped[str | None] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # sms, email
+    at: Mapped[datetime] = mapped_column()

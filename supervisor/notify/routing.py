@@ -27,6 +27,7 @@ from approval_core.calendar import WorkCalendar
 from approval_core.errors import ConfigError
 from approval_core.timeutil import LEGAL_TZ, ensure_aware
 from approval_core.yamlsource import Problem, RuleViolation, load_yaml, suggest, validate
+from supervisor.notify.applicant_routes import ApplicantRoute, check_applicant_routes
 
 FILE = "notifications.yaml"
 log = logging.getLogger("sunlight.notify")
@@ -137,6 +138,8 @@ class NotificationRules(_Model):
     groups: dict[str, Group] = {}
     routes: list[Route] = []
     digest: Digest = Digest()
+    # What the applicant is told when a document is issued (supervisor/notify/applicants.py).
+    applicant_routes: list[ApplicantRoute] = []
     _memo: dict[tuple[Any, ...], list[Route]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -154,6 +157,7 @@ class NotificationRules(_Model):
                 group = target.removeprefix("group:")
                 if target.startswith("group:") and group not in self.groups:
                     problems.append(_unknown_group(loc, group, suggest(group, self.groups)))
+        problems += check_applicant_routes(self.applicant_routes)
         if problems:
             raise RuleViolation([p for v in problems for p in v.problems])
         return self
@@ -165,6 +169,9 @@ class NotificationRules(_Model):
         if found is None:
             found = self._memo[key] = [r for r in self.routes if _matches(r.when, alert)]
         return found
+
+    def applicant_routes_for(self, document: str) -> list[ApplicantRoute]:
+        return [r for r in self.applicant_routes if r.document == document]
 
     def route(self, name: str) -> Route | None:
         return next((r for r in self.routes if r.name == name), None)

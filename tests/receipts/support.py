@@ -52,12 +52,12 @@ def walk_full_case(
         (clerk, "assign", bj(2026, 3, 4, 11), {"assignee": handler.user_id}),
         (handler, "stop", bj(2026, 3, 5, 10), STOP),
         (handler, "resume", bj(2026, 3, 9, 10), {}),
-        (handler, "extend", bj(2026, 3, 10, 10), {"days": 5, "reason": "案情复杂"}),
+        (handler, "extend", bj(2026, 3, 10, 10), {"days": 5, "reason": "案情复杂，需补充专家意见"}),
         (
             admin,
             "approve_extension",
             bj(2026, 3, 10, 11),
-            {"days": 5, "reason": "案情复杂，需补充专家意见"},
+            {"days": 5, "reason": "同意延期"},  # the head's remark: not the printed reason
         ),
         (handler, "handle", bj(2026, 3, 11, 10), {}),
         (admin, "review", bj(2026, 3, 11, 15), {}),

@@ -12,6 +12,7 @@ from tests.support import item_in, mandatory_materials
 
 PROBLEM = "application/problem+json"
 REASON = "不属于本厅职权范围，请向 <市司法局> 申请"
+BASIS = "《中华人民共和国行政许可法》第三十二条第一款第（二）项"
 
 
 def _rejected_case(client: TestClient, people: People, core: CoreDeps) -> dict[str, Any]:
@@ -25,7 +26,8 @@ def _rejected_case(client: TestClient, people: People, core: CoreDeps) -> dict[s
     created = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
     assert created.status_code == 201, created.text
     cid = created.json()["id"]
-    for action in ({"action": "register"}, {"action": "reject", "reason": REASON}):
+    rejection = {"action": "reject", "reason": REASON, "legal_basis": BASIS}
+    for action in ({"action": "register"}, rejection):
         response = client.post(
             f"/api/v1/cases/{cid}/actions", json=action, headers=people.auth("clerk")
         )

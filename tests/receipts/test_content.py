@@ -40,7 +40,10 @@ def test_a_full_case_issues_each_notice_once_in_order(
     first = receipts[0]
     assert first.number == f"PLS-DIV-2026-JS-{walked.tracking_no}-01"
     assert first.issued_on == date(2026, 3, 2)
-    assert first.department_zh == core.catalogue.departments["PLS-DIV"].name_zh
+    # Issued under the department as a legal body; the division that handled it named first.
+    assert first.department_zh == core.catalogue.issuer.name_zh == "江西省司法厅"
+    assert first.lines[0].label_zh == "承办部门"
+    assert first.lines[0].value.startswith(core.catalogue.departments["PLS-DIV"].name_zh)
     assert first.item_zh == core.catalogue.get(EXTENSION_ITEM).name_zh
     assert first.applicant_name == "张三"
     assert first.applicant_id_masked == "360***********1234"
@@ -117,7 +120,7 @@ def test_decision_carries_outcome_and_number(
     walked = walk_full_case(sessions, core, people, clock)
     decision = all_receipts(sessions, core, walked.case_id)[5]
     got = values(decision)
-    assert decision.title_zh == "准予行政审批决定书"
+    assert decision.title_zh == "准予行政许可决定书"
     assert got["决定"] == "准予 / granted"
     assert got["决定文号"] == "赣司鉴〔2026〕12号"
     assert got["法律依据"] == "《司法鉴定人登记管理办法》第十二条"

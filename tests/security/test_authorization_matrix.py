@@ -279,8 +279,12 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
     "POST /api/v1/public/cases/{tracking_no}/rating": lambda a: Req(
         a.w.public, {"level": "满意"}, a.code
     ),
+    "POST /api/v1/public/cases/{tracking_no}/notifications": lambda a: Req(
+        a.w.public, {"channel": "sms", "receive": True}, a.code
+    ),
     "GET /api/v1/receipts/verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
     "GET /verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
+    "GET /api/v1/public/register/{item}": lambda _: Req({"item": "LAWYER-PRACTICE"}),
     "POST /api/v1/cases": _new_case,
     "GET /api/v1/cases": lambda a: Req(
         query={"limit": "500"}, listed=_listed(a.case, lambda body: body["items"])

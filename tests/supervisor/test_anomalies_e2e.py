@@ -35,7 +35,7 @@ class Case:
         clock.set(bj(2026, 3, 2, 9))
         body = {
             "item": ITEM,
-            "applicant": {"name": "李四", "id_number": "360102199001011234"},
+            "applicant": {"name": "李四", "id_number": "36010219900101123X"},
             "materials": mandatory_materials(core, ITEM) if materials is None else materials,
         }
         response = client.post("/api/v1/cases", json=body, headers=people.auth("applicant"))
@@ -95,8 +95,13 @@ def test_acceptance_anomalies(new: Any, core: CoreDeps) -> None:
 
     rejected = new()
     rejected.do("clerk", "register")
-    rejected.do("clerk", "reject", reason="不符合条件")  # no legal basis
-    assert rejected.rules() == {"PROC-REJECT-NO-REASON"}
+    # A rejection without its legal basis is refused before it is recorded (the notice would
+    # lack what Art. 32 requires); the rule PROC-REJECT-NO-REASON stays as a safety net for
+    # records from elsewhere and is tested on facts (rules/tests/procedure.yaml).
+    rejected.do("clerk", "reject", status=422, reason="不符合条件")
+    assert rejected.rules() == set()
+    rejected.do("clerk", "reject", reason="不符合条件", legal_basis="《律师法》第七条")
+    assert rejected.rules() == set()
 
 
 def test_deemed_acceptance_found_by_the_sweep(
@@ -129,8 +134,10 @@ def test_review_anomalies(new: Any) -> None:
     denied = new().to_handling()
     denied.do("handler", "handle")
     denied.do("reviewer", "review")
-    denied.do("head", "conclude", decision="denied")
-    assert denied.rules() == {"PROC-DENY-NO-REASON"}
+    denied.do("head", "conclude", status=422, decision="denied")  # Art. 38: reasons required
+    assert denied.rules() == set()
+    denied.do("head", "conclude", decision="denied", reason="不符合条件", legal_basis="第七条")
+    assert denied.rules() == set()
 
     returned = new().to_handling()
     returned.do("handler", "handle")
@@ -195,7 +202,7 @@ def _imported_case(client: TestClient, people: People, core: CoreDeps, clock: Fr
     clock.set(bj(2026, 5, 20, 9))
     body = {
         "item": ITEM,
-        "applicant": {"name": "补录", "id_number": "360102199001011234"},
+        "applicant": {"name": "补录", "id_number": "36010219900101123X"},
         "materials": mandatory_materials(core, ITEM),
         "submitted_at": "2026-03-02T09:00:00+08:00",
     }

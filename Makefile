@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Receipts need a CJK font for their PDFs and the tests read PDF text with poppler's pdftotext;
-# both come from Debian packages (installed here if missing, as root; no download at run time).
+# both come from Debian packages (installed here if missing, as root; no download at run time);
+# the signing tests also render pages with poppler's pdftoppm to decode the QR code.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 system-packages:
 	@test -f $(CJK_FONT) && command -v pdftotext >/dev/null || { apt-get update -qq && \

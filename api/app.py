@@ -31,6 +31,7 @@ from api.routers import (
     supervision,
     system,
     users,
+    verify_page,
 )
 from approval_core.db import make_engine, make_session_factory, read_only
 from approval_core.errors import ConfigError
@@ -120,6 +121,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         policy,
         statistics,
         evaluations,
+        verify_page,
     )
     for module in routers:
         app.include_router(module.router)

@@ -77,6 +77,7 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/public/statistics",                              PUBLIC,    "",                                 ""),
     ("POST /api/v1/public/cases/{tracking_no}/notifications",      PUBLIC,    "",                                 ""),
     ("GET /api/v1/receipts/verify/{code}",                         PUBLIC,    "",                                 ""),
+    ("GET /verify/{code}",                                         PUBLIC,    "",                                 ""),
     # cases: applicants and clerks (own department's items) file; staff work their department's
     ("POST /api/v1/cases",                                         ITEM,      "ok  ok  403 403 403 403 403 ok ",  "ok  403 403 403 403 403 403 ok "),
     ("GET /api/v1/cases",                                          CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),

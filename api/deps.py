@@ -19,6 +19,8 @@ from approval_core.context import Actor, CoreDeps
 from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput
 from approval_core.inputs import control_character
+from approval_core.receipts.documents import ReceiptDocuments
+from approval_core.receipts.signing import signer_from_settings
 from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
 from approval_core.users.cache import TokenCache
@@ -44,6 +46,7 @@ class ServiceState:
     tokens: TokenCache = field(init=False)
     limiter: PublicLimiter = field(init=False)
     judge: JudgeLoop = field(init=False)  # judges facts off the request path
+    documents: ReceiptDocuments = field(init=False)  # signed PDFs (SUNLIGHT_SIGNING_*)
     # the public statistics, kept five minutes in this process
     public_statistics: PublicStatisticsCache = field(default_factory=PublicStatisticsCache)
 
@@ -54,6 +57,8 @@ class ServiceState:
             self.supervisor.sms_enabled = True
         self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
         self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
+        signer = signer_from_settings(self.settings)
+        self.documents = ReceiptDocuments(signer, self.settings.public_url)
 
     @property
     def core(self) -> CoreDeps:

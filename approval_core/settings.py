@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     # and in messages to applicants), e.g. https://sfj.example.gov.cn. Development and test fall
     # back to http://{host}:{port}; production requires it.
     public_url: str = ""
+    # Signed documents (README "Signed documents"): how PDFs are signed (pades: PAdES with an
+    # RSA or ECDSA key; an SM2 seal per GB/T 38540 would be another value), the issuing
+    # department's key and certificate (PEM or DER), optional intermediate certificates and the
+    # key's passphrase. Production requires key and certificate; development and test sign
+    # with a throw-away self-signed certificate, said at start.
+    document_signer: Literal["pades"] = "pades"
+    signing_key_file: Path | None = None
+    signing_cert_file: Path | None = None
+    signing_chain_file: Path | None = None
+    signing_key_passphrase: str = ""
 
     @field_validator("time_zone")
     @classmethod
@@ -140,6 +150,7 @@ class Settings(BaseSettings):
             problems.append("production needs PostgreSQL (SUNLIGHT_DATABASE_URL)")
         if not self.public_url:
             problems.append("production needs SUNLIGHT_PUBLIC_URL (printed on documents)")
+        problems.extend(self._signing_problems())
         if self.sms_gateway_url and not self.sms_secret:
             problems.append(
                 "SUNLIGHT_SMS_GATEWAY_URL needs SUNLIGHT_SMS_SECRET (requests are signed)"
@@ -151,6 +162,30 @@ class Settings(BaseSettings):
                 "set SUNLIGHT_ENVIRONMENT=development for a local try-out): " + "; ".join(found)
             )
         return self
+
+    def _signing_problems(self) -> list[str]:
+        """Production signs documents with the department's own key and certificate."""
+        files = {
+            "SUNLIGHT_SIGNING_KEY_FILE": self.signing_key_file,
+            "SUNLIGHT_SIGNING_CERT_FILE": self.signing_cert_file,
+        }
+        problems = [
+            f"production needs {name} (documents are signed)"
+            for name, path in files.items()
+            if path is None
+        ]
+        files["SUNLIGHT_SIGNING_CHAIN_FILE"] = self.signing_chain_file
+        problems += [
+            f"{name}: no such file {path}"
+            for name, path in files.items()
+            if path is not None and not path.is_file()
+        ]
+        return problems
+
+    @property
+    def throwaway_signing(self) -> bool:
+        """Documents are signed with a generated self-signed certificate (not production)."""
+        return self.signing_key_file is None or self.signing_cert_file is None
 
     @property
     def token_lifetime(self) -> timedelta:
@@ -171,6 +206,15 @@ class Settings(BaseSettings):
                 else "keys are not checked in this mode"
             ),
             "!!! 开发/测试模式：密钥公开或未经检查，切勿用于真实数据",
+            *(
+                [
+                    "!!! documents are signed with a THROW-AWAY self-signed certificate "
+                    "(SUNLIGHT_SIGNING_KEY_FILE / SUNLIGHT_SIGNING_CERT_FILE not set)",
+                    "!!! 文书以临时自签名证书签章，不具法律效力",
+                ]
+                if self.throwaway_signing
+                else []
+            ),
             line,
         ]
 

@@ -67,7 +67,7 @@ def public_receipt(
     with service.limiter.attempt(request, service.now()) as slot, unit_of_work(service) as session:
         case = _find(session, slot, service, tracking_no, code)
         receipt = latest_receipt(session, service.core, case, kind)
-    return receipt_response(receipt, format)
+    return receipt_response(receipt, format, service.documents)
 
 
 @router.get("/statistics")

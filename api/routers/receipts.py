@@ -31,7 +31,7 @@ def get_receipt(
     with unit_of_work(service) as session:
         case = cases.scoped_case(session, actor, case_id)
         receipt = latest_receipt(session, service.core, case, kind)
-    return receipt_response(receipt, format)
+    return receipt_response(receipt, format, service.documents)
 
 
 @router.get("/receipts/verify/{code}")

@@ -11,6 +11,7 @@ import hashlib
 import html
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
@@ -20,6 +21,7 @@ from string import Template
 from fpdf import FPDF
 
 from approval_core.receipts.schemas import Line, Receipt
+from approval_core.receipts.seal import QR_SIZE, SEAL_SIZE, box_in_points, qr_png, qr_svg
 from approval_core.timeutil import LEGAL_TZ
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -55,8 +57,22 @@ def _row(line: Line) -> str:
     return f"  <tr><th>{label}</th><td>{_cell(line.value)}</td></tr>"
 
 
-def render_html(receipt: Receipt) -> str:
-    """The receipt as a standalone printable page; every value is HTML-escaped."""
+def _verify_block(verify_url: str | None) -> str:
+    if verify_url is None:
+        return (
+            '<span class="en">在 /api/v1/receipts/verify/{验证码} 查验本文书真伪 / '
+            "check this document at /api/v1/receipts/verify/{code}</span>"
+        )
+    link = html.escape(verify_url)
+    return (
+        f'查验真伪 / Verify: <a href="{link}">{link}</a><br>'
+        f'<span class="qr">{qr_svg(verify_url)}</span>'
+    )
+
+
+def render_html(receipt: Receipt, verify_url: str | None = None) -> str:
+    """The receipt as a standalone printable page; every value is HTML-escaped. Given
+    `verify_url`, it shows the address and its QR code (inline SVG)."""
     e = html.escape
     return _template().substitute(
         title_zh=e(receipt.title_zh),
@@ -75,6 +91,7 @@ def render_html(receipt: Receipt) -> str:
         phone=e(receipt.department_phone),
         supervision_phone=e(receipt.supervision_phone),
         code=e(receipt.printed_code),
+        verify=_verify_block(verify_url),
         closing_date=e(chinese_date(receipt.issued_on)),
     )
 
@@ -89,8 +106,24 @@ def font_path() -> Path:
     return CJK_FONT
 
 
-def render_pdf(receipt: Receipt) -> bytes:
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A rendered receipt and where its seal goes: `seal_box` in PDF points on `seal_page`
+    (0-based), empty until signed (approval_core/receipts/documents.py)."""
+
+    data: bytes
+    seal_page: int
+    seal_box: tuple[int, int, int, int]
+
+
+def render_pdf(receipt: Receipt, verify_url: str | None = None) -> bytes:
     """The receipt as an A4 PDF; the same receipt always gives the same bytes."""
+    return render_document(receipt, verify_url).data
+
+
+def render_document(receipt: Receipt, verify_url: str | None = None) -> RenderedPdf:
+    """The receipt as an A4 PDF with, given `verify_url`, the URL and its QR code beside the
+    area its seal is signed into."""
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     pdf = FPDF(format="A4")
     pdf.set_creation_date(datetime.combine(receipt.issued_on, time(), LEGAL_TZ))
@@ -101,8 +134,9 @@ def render_pdf(receipt: Receipt) -> bytes:
     _header(pdf, receipt)
     _body(pdf, receipt)
     _closing(pdf, receipt)
-    _footer(pdf, receipt)
-    return bytes(pdf.output())
+    _footer(pdf, receipt, verify_url)
+    page, box = _seal_and_qr(pdf, verify_url)
+    return RenderedPdf(bytes(pdf.output()), page, box)
 
 
 def chinese_date(day: date) -> str:
@@ -152,7 +186,7 @@ def _body(pdf: FPDF, receipt: Receipt) -> None:
             row.cell(line.value)
 
 
-def _footer(pdf: FPDF, receipt: Receipt) -> None:
+def _footer(pdf: FPDF, receipt: Receipt, verify_url: str | None) -> None:
     pdf.ln(4)
     pdf.set_font("cjk", size=9)
     text = "\n".join(
@@ -162,7 +196,25 @@ def _footer(pdf: FPDF, receipt: Receipt) -> None:
             f"联系电话 / Contact: {receipt.department_phone}    "
             f"监督电话 / Supervision: {receipt.supervision_phone}",
             f"验证码 / Verification code: {receipt.printed_code}",
-            "查验真伪 / Check: /api/v1/receipts/verify/{验证码 code}",
+            f"查验真伪 / Verify: {verify_url}"
+            if verify_url
+            else "查验真伪 / Check: /api/v1/receipts/verify/{验证码 code}",
         ]
     )
     pdf.multi_cell(0, 5.5, text)
+
+
+def _seal_and_qr(pdf: FPDF, verify_url: str | None) -> tuple[int, tuple[int, int, int, int]]:
+    """The QR code (left) and the seal area (right) below the text, on a new page when the
+    page is too full; returns the seal's page and box."""
+    height = max(QR_SIZE + 6, SEAL_SIZE[1])
+    if pdf.get_y() + height + 4 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    top = pdf.get_y() + 4
+    if verify_url:
+        pdf.image(qr_png(verify_url), x=pdf.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
+        pdf.set_xy(pdf.l_margin, top + QR_SIZE)
+        pdf.set_font("cjk", size=8)
+        pdf.cell(QR_SIZE, 5, "扫码查验 / Scan to verify", align="C")
+    left = pdf.w - pdf.r_margin - SEAL_SIZE[0]
+    return pdf.page - 1, box_in_points(left, top, SEAL_SIZE, pdf.h)

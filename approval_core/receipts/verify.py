@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,8 +31,19 @@ def _record_id(code: str) -> int:
     return value
 
 
-def verify_code(session: Session, deps: CoreDeps, code: str) -> tuple[Receipt, Case] | None:
-    """The receipt this code was printed on, or None when unknown, altered or chain broken.
+@dataclass(frozen=True)
+class CodeCheck:
+    """Where a code leads: the issuing record and its case, whether the record chain up to it
+    holds, and the receipt when the code is genuine (chain intact and MAC matching)."""
+
+    case: Case
+    record: CaseRecord
+    chain_holds: bool
+    receipt: Receipt | None
+
+
+def check_code(session: Session, deps: CoreDeps, code: str) -> CodeCheck | None:
+    """The record a code locates, checked; None when it is no code or locates no record.
 
     The receipt is rebuilt from the records as they are now: a record changed since printing
     gives other facts, so the MAC no longer matches, and its chain hash no longer verifies.
@@ -45,14 +57,22 @@ def verify_code(session: Session, deps: CoreDeps, code: str) -> tuple[Receipt, C
         return None
     history = [r for r in records_of(session, case.id) if r.seq <= record.seq]
     if verify_chain(history, deps.record_key):
-        return None
+        return CodeCheck(case, record, chain_holds=False, receipt=None)
     for kind in record.documents_out:
         if kind not in TITLES:
             continue
         receipt = build_receipt(deps, case, history, str(kind))
         if hmac.compare_digest(receipt.code, text):
-            return receipt, case
-    return None
+            return CodeCheck(case, record, chain_holds=True, receipt=receipt)
+    return CodeCheck(case, record, chain_holds=True, receipt=None)
+
+
+def verify_code(session: Session, deps: CoreDeps, code: str) -> tuple[Receipt, Case] | None:
+    """The receipt this code was printed on, or None when unknown, altered or chain broken."""
+    found = check_code(session, deps, code)
+    if found is None or found.receipt is None:
+        return None
+    return found.receipt, found.case
 
 
 def mask_name(name: str) -> str:

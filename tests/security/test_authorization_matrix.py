@@ -283,6 +283,7 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
         a.w.public, {"channel": "sms", "receive": True}, a.code
     ),
     "GET /api/v1/receipts/verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
+    "GET /verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
     "GET /api/v1/public/register/{item}": lambda _: Req({"item": "LAWYER-PRACTICE"}),
     "POST /api/v1/cases": _new_case,
     "GET /api/v1/cases": lambda a: Req(

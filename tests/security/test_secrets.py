@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,18 +18,29 @@ from api.app import build_state
 from api.cli import main
 from approval_core.errors import ConfigError
 from approval_core.keys import DEV_SECRET_KEY
+from approval_core.receipts.throwaway import self_signed
 from approval_core.settings import Settings, get_settings
 from approval_core.timeutil import utcnow
 from approval_core.users.service import add_user
 from tests.conftest import KEY, RULES
 
 GOOD_SECRET, GOOD_DATA = secrets.token_hex(32), secrets.token_urlsafe(32)
+SIGNING = ("SUNLIGHT_SIGNING_KEY_FILE", "SUNLIGHT_SIGNING_CERT_FILE")
+
+
+def _signing_files(directory: Path) -> tuple[Path, Path]:
+    """A department key and certificate as production is given them (PEM files)."""
+    key_pem, cert_pem = self_signed("江西省司法厅 电子签章")
+    key, cert = directory / "signing-key.pem", directory / "signing-cert.pem"
+    key.write_bytes(key_pem)
+    cert.write_bytes(cert_pem)
+    return key, cert
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[pytest.MonkeyPatch]:
     """The CLI's environment: nothing about keys or mode set (each test sets what it needs)."""
-    for name in ("SUNLIGHT_ENVIRONMENT", "SUNLIGHT_SECRET_KEY", "SUNLIGHT_DATA_KEY"):
+    for name in ("SUNLIGHT_ENVIRONMENT", "SUNLIGHT_SECRET_KEY", "SUNLIGHT_DATA_KEY", *SIGNING):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SUNLIGHT_DATABASE_URL", db_url)
     monkeypatch.setenv("SUNLIGHT_RULES_DIR", str(RULES))
@@ -50,6 +62,8 @@ def test_nothing_set_means_production_and_no_start(env: pytest.MonkeyPatch) -> N
     assert "production" in output
     assert "SUNLIGHT_SECRET_KEY is not set" in output
     assert "SUNLIGHT_DATA_KEY is not set" in output
+    assert "production needs SUNLIGHT_SIGNING_KEY_FILE" in output
+    assert "production needs SUNLIGHT_SIGNING_CERT_FILE" in output
 
 
 @pytest.mark.parametrize(
@@ -75,7 +89,7 @@ def test_production_refuses_weak_or_published_keys(env: pytest.MonkeyPatch, key:
 
 
 def test_production_with_strong_keys(
-    env: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session]
+    env: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     del sessions  # the schema exists (its clean-up of the tables)
     env.setenv("SUNLIGHT_ENVIRONMENT", "production")
@@ -91,6 +105,17 @@ def test_production_with_strong_keys(
     assert "SUNLIGHT_PUBLIC_URL" in output
     env.setenv("SUNLIGHT_PUBLIC_URL", "https://sfj.example.gov.cn/")
     code, output = _run("users", "list")
+    assert code == 2
+    assert "production needs SUNLIGHT_SIGNING_KEY_FILE" in output
+    env.setenv("SUNLIGHT_SIGNING_KEY_FILE", str(tmp_path / "absent.pem"))
+    env.setenv("SUNLIGHT_SIGNING_CERT_FILE", str(tmp_path / "absent-cert.pem"))
+    code, output = _run("users", "list")
+    assert code == 2
+    assert "SUNLIGHT_SIGNING_KEY_FILE: no such file" in output
+    for name, path in zip(SIGNING, _signing_files(tmp_path), strict=True):
+        env.setenv(name, str(path))
+    code, output = _run("users", "list")
+    assert "SIGNING" not in output
     if db_url.startswith("sqlite"):
         assert (code, "production needs PostgreSQL" in output) == (2, True)
     else:
@@ -109,9 +134,14 @@ def test_demo_load_refuses_outside_development(env: pytest.MonkeyPatch) -> None:
 
 
 def test_development_says_at_every_start_that_its_key_is_public(
-    db_url: str, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+    db_url: str,
+    sessions: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     del sessions  # its clean-up of the tables
+    monkeypatch.chdir(tmp_path)  # development keeps its throw-away signing key under var/
     settings = Settings(environment="development", database_url=db_url, rules_dir=RULES)
     assert settings.secret_key == DEV_SECRET_KEY
     for _ in range(2):
@@ -121,11 +151,13 @@ def test_development_says_at_every_start_that_its_key_is_public(
         state.engine.dispose()
         assert "PUBLIC development key" in caplog.text
         assert "SUNLIGHT_ENVIRONMENT=development" in caplog.text
+        assert "THROW-AWAY self-signed certificate" in caplog.text
+    assert (tmp_path / "var" / "dev-signing" / "cert.pem").is_file()
 
 
 @pytest.mark.postgres
 def test_production_refuses_to_start_while_a_demo_token_works(
-    env: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session]
+    env: pytest.MonkeyPatch, db_url: str, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     if db_url.startswith("sqlite"):
         pytest.skip("production runs on PostgreSQL only (SUNLIGHT_TEST_DATABASE_URL)")
@@ -140,7 +172,10 @@ def test_production_refuses_to_start_while_a_demo_token_works(
             token="demo-admin",
         )
         admin_id = admin.id
+    key_file, cert_file = _signing_files(tmp_path)
     production = Settings(
+        signing_key_file=key_file,
+        signing_cert_file=cert_file,
         environment="production",
         secret_key=GOOD_SECRET,
         data_key=GOOD_DATA,
@@ -154,6 +189,8 @@ def test_production_refuses_to_start_while_a_demo_token_works(
     env.setenv("SUNLIGHT_SECRET_KEY", GOOD_SECRET)
     env.setenv("SUNLIGHT_DATA_KEY", GOOD_DATA)
     env.setenv("SUNLIGHT_PUBLIC_URL", "https://sfj.example.gov.cn")
+    env.setenv("SUNLIGHT_SIGNING_KEY_FILE", str(key_file))
+    env.setenv("SUNLIGHT_SIGNING_CERT_FILE", str(cert_file))
     code, output = _run("users", "rotate", str(admin_id))
     assert code == 0, output
     build_state(production).engine.dispose()

@@ -18,6 +18,7 @@ from api.headers import SecurityHeadersMiddleware
 from api.routers import (
     aftercare,
     alerts,
+    bulletins,
     cases,
     items,
     metrics,
@@ -116,6 +117,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         aftercare,
         policy,
         statistics,
+        bulletins,
     )
     for module in routers:
         app.include_router(module.router)

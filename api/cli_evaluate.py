@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 
@@ -124,3 +125,55 @@ def table_lines(rows: list[Row]) -> list[str]:
     if not rows:
         lines.append("（期间内无记录 / nothing recorded in the period）")
     return lines
+
+
+@evaluate.command("bulletin")
+@click.option("--period", required=True, help='a month ("2026-11") or, for annual, a year')
+@click.option("--kind", type=click.Choice(("monthly", "annual")), default="monthly")
+@click.option(
+    "--output-dir",
+    "-o",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="写出 HTML 与 PDF / write the HTML and PDF here",
+)
+def bulletin_command(period: str, kind: str, out: Path | None) -> None:
+    """发布月度通报或年终考核（已发布则重新生成并逐字节比对）/ Issue the monthly bulletin or the
+    year-end assessment as of now; when already issued, re-run it and compare the bytes (exit 1
+    when they differ)."""
+    from sqlalchemy import select
+
+    from api.cli import _core, _sessions
+    from supervisor.evaluation import bulletins
+    from supervisor.evaluation.models import Bulletin
+
+    core = _core()
+    with _sessions()() as session, session.begin():
+        try:
+            issued = bulletins.issue(session, core, kind, period, core.now(), by="cli")
+        except InvalidInput as exc:
+            raise click.BadParameter(
+                f"{exc.detail_zh} / {exc.detail}", param_hint="--period"
+            ) from None
+        stored = (
+            issued
+            or session.scalars(
+                select(Bulletin).where(Bulletin.kind == kind, Bulletin.period == period)
+            ).one()
+        )
+        summary = bulletins.summary(stored)
+        check = None if issued is not None else bulletins.reproduce(session, core, stored)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{stored.number}.html").write_text(stored.html, encoding="utf-8")
+            (out / f"{stored.number}.pdf").write_bytes(stored.pdf)
+    verb = "已发布 / issued" if issued is not None else "此前已发布 / issued before"
+    click.echo(f"{verb}: {summary['number']}  {kind} {period}")
+    click.echo(f"验证码 / verification code: {summary['verification_code']}")
+    click.echo(f"sha256 html {summary['html_sha256']}  pdf {summary['pdf_sha256']}")
+    if check is not None:
+        same = "一致 / identical" if check["identical"] else "不一致 / DIFFERENT"
+        click.echo(f"重新生成比对 / reproduction: {same}")
+        if not check["identical"]:
+            raise SystemExit(1)

@@ -20,6 +20,7 @@ from api.routers import (
     alerts,
     bulletins,
     cases,
+    evaluations,
     items,
     metrics,
     notifications,
@@ -117,6 +118,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         aftercare,
         policy,
         statistics,
+        evaluations,
         bulletins,
     )
     for module in routers:

@@ -127,6 +127,8 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/system/alerts",                                  NONE,      "403 403 403 403 403 ok  ok  ok ",  ""),
     # statistics of the recorded history (统计分析): a head's are their own department's
     ("GET /api/v1/statistics",                                     NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
+    # scores and grades (绩效评估), as for statistics
+    ("GET /api/v1/evaluations",                                    NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
     # bulletins (监察通报 / 年终考核): read by heads and supervision; re-run by supervision
     ("GET /api/v1/bulletins",                                      NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
     ("GET /api/v1/bulletins/{number}",                             NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),

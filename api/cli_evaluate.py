@@ -1,5 +1,6 @@
-"""`sunlight evaluate`: statistics of the recorded history (统计分析), from the records as of a
-moment. The figures and their meaning: `supervisor/evaluation/statistics.py`."""
+"""`sunlight evaluate`: scores and grades (绩效评估), and statistics of the recorded history
+(统计分析), from the records as of a moment. The figures: `supervisor/evaluation/statistics.py`;
+the scoring: `supervisor/evaluation/scoring.py`; the formats: `supervisor/evaluation/formats.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import click
 
 from approval_core.errors import InvalidInput
+from supervisor.evaluation.formats import RENDERERS, render
+from supervisor.evaluation.scoring import evaluate as evaluate_units
 from supervisor.evaluation.statistics import UNITS, Row, Unit, period_bounds, statistics
 
 # Table columns: (figure, heading).
@@ -35,9 +38,67 @@ _COLUMNS = (
 )
 
 
-@click.group()
-def evaluate() -> None:
-    """评估与统计 / Evaluation and statistics."""
+_MOMENT_HELP = (
+    "ISO 时刻，无时区即北京时间（默认现在）/ ISO moment, Beijing time unless offset given"
+)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="first legal date")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="last legal date")
+@click.option("--period", default=None, help='"2026", "2026-Q3" or "2026-07"')
+@click.option("--by", type=click.Choice(UNITS), default="department", show_default=True)
+@click.option("--as-of", "as_of", default=None, help=_MOMENT_HELP)
+@click.option("--department", default=None, help="one department's cases only")
+@click.option("--format", "fmt", type=click.Choice(tuple(RENDERERS)), default="table")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="写入文件 / write to this file",
+)
+@click.pass_context
+def evaluate(
+    ctx: click.Context,
+    start: datetime | None,
+    end: datetime | None,
+    period: str | None,
+    by: Unit,
+    as_of: str | None,
+    department: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """绩效评估：按 rules/evaluation.yaml 为部门或承办人评分定级，逐项列出各指标的贡献；
+    `evaluate statistics` 给出统计数字 / Scores and grades by rules/evaluation.yaml, by
+    department or handler, showing how each indicator contributed; `evaluate statistics` gives
+    the figures."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from api.cli import _core, _sessions
+    from api.cli_rules import parse_moment
+
+    first, last = _period(
+        period,
+        start.date() if start is not None else None,
+        end.date() if end is not None else None,
+    )
+    moment = parse_moment(as_of)
+    core = _core()
+    with _sessions()() as session:
+        try:
+            report = evaluate_units(session, core, first, last, by, moment, department)
+        except InvalidInput as exc:
+            raise click.BadParameter(
+                f"{exc.detail_zh} / {exc.detail}", param_hint=f"--{exc.field or 'by'}"
+            ) from None
+    rendered = render(report, fmt)
+    if output is not None:
+        output.write_bytes(rendered.body)
+        click.echo(f"已写入 / written: {output}", err=True)
+        return
+    click.echo(rendered.body, nl=False)
 
 
 def _period(period: str | None, start: date | None, end: date | None) -> tuple[date, date]:

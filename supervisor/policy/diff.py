@@ -1,6 +1,6 @@
 """What changed between two policies, in the terms policy staff use: files, items (limits,
 windows, extensions, fees), clock settings, supervision rules, notification routes and calendar
-entries; and the line-by-line difference of their files."""
+entries, evaluation indicators and settings; and the line-by-line difference of their files."""
 
 from __future__ import annotations
 
@@ -93,6 +93,8 @@ def diff_policies(old: Policy, new: Policy) -> dict[str, Any]:
         _fields,
     )
     calendar = _keyed(_calendar_days(old), _calendar_days(new), lambda a, b: {"from": a, "to": b})
+    indicators = _keyed(_indicators(old), _indicators(new), _fields)
+    evaluation = _fields(_evaluation_settings(old), _evaluation_settings(new))
     files = _keyed(dict(old.files), dict(new.files), lambda _a, _b: "changed")
     return {
         "from": old.version,
@@ -105,7 +107,22 @@ def diff_policies(old: Policy, new: Policy) -> dict[str, Any]:
         "routes": routes,
         "routing": routing,
         "calendar": calendar,
+        "indicators": indicators,
+        "evaluation": evaluation,
     }
+
+
+def _indicators(policy: Policy) -> dict[str, Any]:
+    rules = policy.evaluation
+    return {i.code: i.model_dump(mode="json") for i in (rules.indicators if rules else [])}
+
+
+def _evaluation_settings(policy: Policy) -> dict[str, Any]:
+    """Grades and who is scored (evaluation.yaml without its indicators), flattened."""
+    if policy.evaluation is None:
+        return {}
+    data = policy.evaluation.model_dump(mode="json", by_alias=True, exclude={"indicators"})
+    return {f"{part}.{key}": value for part, found in data.items() for key, value in found.items()}
 
 
 def _routing_settings(policy: Policy) -> dict[str, Any]:
@@ -152,9 +169,12 @@ def summary_lines(diff: Mapping[str, Any]) -> list[str]:
         "rules": ("监察规则", "rules"),
         "routes": ("通知路由", "routes"),
         "calendar": ("日历条目", "calendar entries"),
+        "indicators": ("评估指标", "evaluation indicators"),
     }
     for key, (zh, en) in names.items():
-        part = diff[key]
+        part = diff.get(key)
+        if part is None:  # a difference stored before this part was compared
+            continue
         counts = (len(part["added"]), len(part["removed"]), len(part["changed"]))
         if any(counts):
             changed = ", ".join(sorted(part["changed"]))[:200]
@@ -167,4 +187,6 @@ def summary_lines(diff: Mapping[str, Any]) -> list[str]:
         lines.append(f"计时设置 / clock settings: {', '.join(diff['clock'])}")
     if diff.get("routing"):
         lines.append(f"通知设置 / notification settings: {', '.join(diff['routing'])}")
+    if diff.get("evaluation"):
+        lines.append(f"评估设置 / evaluation settings: {', '.join(diff['evaluation'])}")
     return lines or ["无变化 / no change"]

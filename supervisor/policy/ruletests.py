@@ -2,7 +2,9 @@
 
 `run_rule_tests` checks the rule files, loads the tests of a directory (see `testfile.py` for
 the format; any fault in any file stops everything, with file:line:column), then runs each test
-with both evaluators and counts rule coverage. It returns data; the command line prints it.
+with both evaluators and counts rule coverage; evaluation tests score their figures by
+rules/evaluation.yaml (`supervisor/evaluation/scoring.py`). It returns data; the command line
+prints it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from pathlib import Path
 
 from approval_core.context import CoreDeps
 from approval_core.errors import ConfigError
+from supervisor.evaluation.schemas import EvaluationRules
+from supervisor.evaluation.scoring import score_unit
+from supervisor.evaluation.statistics import Row
 from supervisor.policy.dual import Coverage, DualSupervisor
 from supervisor.policy.history import run_history
 from supervisor.policy.testcheck import LoadedTest, load_tests
+from supervisor.policy.testfile import NOT_GRADED
 from supervisor.policy.value import build_policy, read_files
 
 RECORD_KEY = "sunlight-rule-tests"  # key of the records on the throwaway databases
@@ -25,7 +31,7 @@ RECORD_KEY = "sunlight-rule-tests"  # key of the records on the throwaway databa
 class RuleTestResult:
     name: str
     where: str  # file:line of the test
-    kind: str  # "facts" or "history"
+    kind: str  # "facts", "history" or "evaluation"
     failures: tuple[str, ...]  # lines saying what went wrong; empty when the test passed
 
     @property
@@ -70,13 +76,15 @@ def run_rule_tests(rules_dir: Path, tests_dir: Path) -> RuleTestReport:
     sup = DualSupervisor(policy)
     deps = policy.deps(RECORD_KEY)
     try:
-        tests, problems = load_tests(tests_dir, sup.ruleset, deps.catalogue)
+        tests, problems = load_tests(tests_dir, sup.ruleset, deps.catalogue, policy.evaluation)
         if problems:
             return RuleTestReport(problems=tuple(problems))
         coverage = Coverage.of(sup.ruleset)
         with tempfile.TemporaryDirectory(prefix="sunlight-rule-tests-") as workdir:
             results = tuple(
                 _run(test, sup, deps, coverage, Path(workdir) / f"case-{n}.sqlite3")
+                if test.spec.evaluation is None or policy.evaluation is None
+                else _run_scores(test, policy.evaluation)
                 for n, test in enumerate(tests)
             )
     finally:
@@ -132,3 +140,37 @@ def _run_facts(test: LoadedTest, sup: DualSupervisor, coverage: Coverage) -> lis
 
 def _ids(ids: list[str]) -> str:
     return ", ".join(ids) if ids else "（无 / none）"
+
+
+def _run_scores(test: LoadedTest, rules: EvaluationRules) -> RuleTestResult:
+    failures: list[str] = []
+    for j, case in enumerate(test.spec.evaluation or ()):
+        row = Row(key=case.key, name_zh=None, **case.figures)
+        got = score_unit(row, rules)
+        wrong: list[str] = []
+        if case.score is not None and not _close(got.score, case.score):
+            shown = _shown(got.score)
+            wrong.append(f"  总分 / score: 期望 expected {case.score:g}，实际 got {shown}")
+        grade = got.grade or NOT_GRADED
+        if case.grade is not None and grade != case.grade:
+            wrong.append(f"  等级 / grade: 期望 expected {case.grade}，实际 got {grade}")
+        points = {part.code: part.points for part in got.indicators}
+        for code, expected in case.points.items():
+            if not _close(points.get(code), expected):
+                wrong.append(
+                    f"  {code} 得分 / points: 期望 expected {expected:g}，"
+                    f"实际 got {_shown(points.get(code))}"
+                )
+        if wrong:
+            failures.append(f"评分 #{j + 1} / score #{j + 1}（{test.where('evaluation', j)}）")
+            failures += wrong
+    return RuleTestResult(test.spec.name, test.where(), "evaluation", tuple(failures))
+
+
+def _close(got: float | None, expected: float) -> bool:
+    """Equal to the 2 decimals scores are shown with."""
+    return got is not None and abs(got - expected) < 0.005
+
+
+def _shown(value: float | None) -> str:
+    return "不评定 / not graded" if value is None else f"{value:g}"

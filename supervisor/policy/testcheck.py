@@ -2,8 +2,10 @@
 
 Beyond the shape (`testfile.py`): fact fields must be fields of supervisor/fields.py with values
 of their type, rule ids must be rules in force, items, materials and stop types must be in the
-catalogue, and a history must start with `submit` and go forward in time. Unknown names come with
-a did-you-mean. Tests are returned only when no file has any fault.
+catalogue, and a history must start with `submit` and go forward in time; an evaluation test's
+figures must be figures of the statistics, and its points name indicators of
+rules/evaluation.yaml. Unknown names come with a did-you-mean. Tests are returned only when no
+file has any fault.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
+
+from pydantic import TypeAdapter, ValidationError
 
 from approval_core.catalogue.service import Catalogue
 from approval_core.errors import ConfigError
@@ -27,6 +31,8 @@ from approval_core.yamlsource import (
     sort_messages,
     suggest,
 )
+from supervisor.evaluation.schemas import EvaluationRules
+from supervisor.evaluation.statistics import Row
 from supervisor.fields import BY_NAME, FactField
 from supervisor.policy.testfile import RuleTestSpec, parse_moment
 from supervisor.rulebook.compiled import RuleSet
@@ -50,7 +56,10 @@ def find_test_files(tests_dir: Path) -> list[Path]:
 
 
 def load_tests(
-    tests_dir: Path, ruleset: RuleSet, catalogue: Catalogue
+    tests_dir: Path,
+    ruleset: RuleSet,
+    catalogue: Catalogue,
+    evaluation: EvaluationRules | None = None,
 ) -> tuple[list[LoadedTest], list[str]]:
     """Every test of every file in `tests_dir`, or the faults of those files ([] when none)."""
     shown = display_path(tests_dir)
@@ -67,14 +76,17 @@ def load_tests(
         except ConfigError as exc:
             problems += exc.problems
             continue
-        found, faults = _read(doc, ruleset, catalogue)
+        found, faults = _read(doc, ruleset, catalogue, evaluation)
         tests += found
         problems += faults
     return (tests, []) if not problems else ([], sort_messages(problems))
 
 
 def _read(
-    doc: YamlDocument, ruleset: RuleSet, catalogue: Catalogue
+    doc: YamlDocument,
+    ruleset: RuleSet,
+    catalogue: Catalogue,
+    evaluation: EvaluationRules | None = None,
 ) -> tuple[list[LoadedTest], list[str]]:
     if not isinstance(doc.data, list) or not doc.data:
         zh = "测试文件须为非空的测试列表（每项以 - name: 开头）"
@@ -86,7 +98,7 @@ def _read(
     for index, raw in enumerate(doc.data):
         sub = _part(doc, index)
         spec, faults = check(sub, RuleTestSpec)
-        checker = _Checker(sub, ruleset, catalogue)
+        checker = _Checker(sub, ruleset, catalogue, evaluation)
         checker.test(raw)  # on the raw data, so that one fault does not hide the others
         name = raw.get("name") if isinstance(raw, dict) else None
         if isinstance(name, str) and name in names:
@@ -133,8 +145,15 @@ class _Checker:
     """The checks that need the rules, the fact fields and the catalogue, made on the raw data
     (whatever its shape: what is not where it belongs is pydantic's to report)."""
 
-    def __init__(self, doc: YamlDocument, ruleset: RuleSet, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        doc: YamlDocument,
+        ruleset: RuleSet,
+        catalogue: Catalogue,
+        evaluation: EvaluationRules | None = None,
+    ) -> None:
         self.doc = doc
+        self.evaluation = evaluation
         self.rules = ruleset.by_id()
         self.catalogue = catalogue
         self.codes = {
@@ -159,6 +178,34 @@ class _Checker:
         if isinstance(raw.get("history"), dict):
             first = self.history(raw["history"])
             self.moments(raw.get("as_of"), first)
+        if "evaluation" in raw:
+            self.scores(raw["evaluation"])
+
+    # --- evaluation ---------------------------------------------------------------------------
+    def scores(self, cases: Any) -> None:
+        if self.evaluation is None:
+            self.key(
+                ("evaluation",),
+                "规则中没有绩效评估规则（rules/evaluation.yaml），无从评分",
+                "the rules have no evaluation rules (rules/evaluation.yaml) to score by",
+            )
+            return
+        codes = [i.code for i in self.evaluation.indicators]
+        for j, case in _entries(cases):
+            if not isinstance(case, dict):
+                continue
+            loc: Loc = ("evaluation", j)
+            figures = case.get("figures")
+            for name, value in figures.items() if isinstance(figures, dict) else ():
+                fault = figure_fault(name, value)
+                if fault is not None:
+                    where = (*loc, "figures", name)
+                    (self.key if name not in FIGURES else self.value)(where, *fault)
+            points = case.get("points")
+            for code in points if isinstance(points, dict) else ():
+                if code not in codes:
+                    found = _unknown("指标代码", "indicator code", str(code), codes)
+                    self.key((*loc, "points", code), *found)
 
     # --- facts --------------------------------------------------------------------------------
     def fact(self, fact: Any, loc: Loc) -> None:
@@ -294,3 +341,22 @@ def _unknown(zh: str, en: str, name: str, known: Iterable[str]) -> tuple[str, st
     if hint:
         return f"未知{zh} {name}，是否应为 {hint}？", f"unknown {en} {name}; did you mean {hint}?"
     return f"未知{zh} {name}", f"unknown {en} {name}"
+
+
+# The figures of a unit an evaluation test may give, and their types (statistics.Row).
+FIGURES: dict[str, Any] = {
+    name: hint for name, hint in get_type_hints(Row).items() if name not in ("key", "name_zh")
+}
+
+
+def figure_fault(name: Any, value: Any) -> tuple[str, str] | None:
+    """Why `value` cannot be the figure `name` of a unit, or None."""
+    if name not in FIGURES:
+        return _unknown("统计数字", "figure", str(name), FIGURES)
+    try:
+        TypeAdapter(FIGURES[name]).validate_python(value, strict=True)
+    except ValidationError:
+        return (f"统计数字 {name} 的值无效", f"figure {name} has an invalid value")
+    if isinstance(value, int | float) and value < 0:
+        return (f"统计数字 {name} 不能为负数", f"figure {name} must not be negative")
+    return None

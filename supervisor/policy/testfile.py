@@ -10,6 +10,9 @@ A file is a list of tests. Each has a `name` and either
   services, with `as_of:` moments, each listing the alerts of the case expected at that moment
   (`alerts:` exactly the active ones, plus any with a stated status; `absent:` rules that must
   not be active).
+- or `evaluation:` figures of one unit (the statistics of `supervisor/evaluation/statistics.py`,
+  figures left out are 0) and the score, grade and indicator points rules/evaluation.yaml must
+  give them (`grade: 不评定` when the unit must not be graded).
 
 Times are Beijing time, "2026-03-02 09:00". Everything pydantic can check is here; what needs the
 rules, the fact fields or the catalogue is checked by `testcheck.py`.
@@ -175,32 +178,59 @@ class History(SpecModel):
     steps: Annotated[list[Step], Field(min_length=1)]
 
 
+NOT_GRADED = "不评定"
+GradeName = Literal["优秀", "良好", "合格", "不合格", "不评定"]
+
+
+class ScoreCase(SpecModel):
+    """One unit's figures and the score it must get (rules/evaluation.yaml)."""
+
+    key: Text = "unit"  # the unit's key ("-": cases nobody was assigned)
+    figures: dict[str, Any] = {}
+    score: int | float | None = None
+    grade: GradeName | None = None
+    points: dict[str, int | float] = {}  # indicator code -> points out of 100
+
+    @model_validator(mode="after")
+    def _has_expectation(self) -> Self:
+        if self.score is None and self.grade is None and not self.points:
+            raise RuleViolation.one(
+                (),
+                "须写 score（总分）、grade（等级）或 points（各指标得分）",
+                "needs score, grade or points (each indicator's points)",
+            )
+        return self
+
+
 class RuleTestSpec(SpecModel):
-    """One test: flat facts with expectations, or a history with as-of moments."""
+    """One test: flat facts with expectations, a history with as-of moments, or figures with
+    their score."""
 
     name: Text
     base: dict[str, Any] = {}
     facts: Annotated[list[FactCase], Field(min_length=1)] | None = None
     history: History | None = None
     as_of: Annotated[list[Check], Field(min_length=1)] | None = None
+    evaluation: Annotated[list[ScoreCase], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
-        if (self.facts is None) == (self.history is None):
+        kinds = (self.facts, self.history, self.evaluation)
+        if sum(kind is not None for kind in kinds) != 1:
             raise RuleViolation.one(
                 (),
-                "测试须写 facts（事实）或 history（办件过程）之一",
-                "a test needs exactly one of facts or history",
+                "测试须写 facts（事实）、history（办件过程）或 evaluation（绩效评分）之一",
+                "a test needs exactly one of facts, history or evaluation",
             )
         if self.history is not None and self.as_of is None:
             raise RuleViolation.one(
                 (), "history 测试须写 as_of（检查的时刻）", "a history test needs as_of moments"
             )
-        if self.facts is not None and self.as_of is not None:
+        if self.history is None and self.as_of is not None:
             raise RuleViolation.one(
                 ("as_of",), "as_of 只用于 history 测试", "as_of goes with history tests only"
             )
-        if self.history is not None and self.base:
+        if self.facts is None and self.base:
             raise RuleViolation.one(
                 ("base",), "base 只用于 facts 测试", "base goes with facts tests only"
             )

@@ -27,6 +27,7 @@ from approval_core.errors import ConfigError
 from approval_core.records.mac import DEFAULT_MAC, RecordMac
 from approval_core.timeutil import Clock, utcnow
 from approval_core.yamlsource import load_yaml, sort_messages, validate
+from supervisor.evaluation.schemas import EvaluationRules, check_evaluation
 from supervisor.notify.routing import FILE as ROUTING_FILE
 from supervisor.notify.routing import Hours, NotificationRules, check_routing
 from supervisor.rulebook import check_rulebook, load_rulebook
@@ -112,6 +113,7 @@ class Policy:
     ruleset: RuleSet
     routing: NotificationRules | None
     verdicts: Verdicts
+    evaluation: EvaluationRules | None = None  # rules/evaluation.yaml (绩效评估), if any
 
     @property
     def hours(self) -> Hours | None:
@@ -159,7 +161,7 @@ def build_policy(
     with tempfile.TemporaryDirectory(prefix="sunlight-policy-") as workdir:
         folder = Path(workdir)
         write_files(files, folder)
-        catalogue, calendar, ruleset, routing = _load_parts(folder, origin)
+        catalogue, calendar, ruleset, routing, evaluation = _load_parts(folder, origin)
     where = f"{folder}/"
     rules = tuple(
         dataclasses.replace(r, source=r.source.replace(where, f"{origin.rstrip('/')}/"))
@@ -168,13 +170,15 @@ def build_policy(
     ruleset = dataclasses.replace(ruleset, version=version, rules=rules)
     verdicts = Verdicts(ruleset, mode)  # compiles into durable-rules: may raise EngineError
     frozen = MappingProxyType(dict(files))
-    return Policy(version, frozen, catalogue, calendar, ruleset, routing, verdicts)
+    return Policy(version, frozen, catalogue, calendar, ruleset, routing, verdicts, evaluation)
 
 
 def _load_parts(
     folder: Path, origin: str
-) -> tuple[Catalogue, WorkCalendar, RuleSet, NotificationRules | None]:
+) -> tuple[Catalogue, WorkCalendar, RuleSet, NotificationRules | None, EvaluationRules | None]:
     problems: list[str] = list(check_rulebook(folder))  # the catalogue's problems included
+    evaluation, evaluation_problems = check_evaluation(folder)
+    problems += evaluation_problems
     catalogue = ruleset = calendar = None
     if not problems:
         catalogue = load_catalogue(folder)
@@ -197,7 +201,7 @@ def _load_parts(
             routing = validate(load_yaml(folder / ROUTING_FILE), NotificationRules)
     if problems or catalogue is None or ruleset is None or calendar is None:
         raise ConfigError(_relative(sort_messages(problems), folder, origin))
-    return catalogue, calendar, ruleset, routing
+    return catalogue, calendar, ruleset, routing, evaluation
 
 
 def _relative(messages: list[str], folder: Path, origin: str) -> list[str]:

@@ -301,6 +301,7 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
     "GET /api/v1/statistics": lambda _: Req(
         query={"from": "2026-03-01", "to": "2026-03-31", "by": "department"}
     ),
+    "GET /api/v1/evaluations": lambda _: Req(query={"period": "2026-03", "by": "department"}),
     "POST /api/v1/cases/{case_id}/actions": _action,
     "GET /api/v1/cases/{case_id}/records": lambda a: Req({"case_id": a.case}),
     "GET /api/v1/cases/{case_id}/receipts": lambda a: Req({"case_id": a.case}),

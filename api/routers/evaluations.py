@@ -1,0 +1,102 @@
+"""Scores and grades (绩效评估): `GET /api/v1/evaluations`.
+
+Who may: as for statistics, supervisors, policy staff and administrators (any department) and
+heads (their own department only). The scoring: `supervisor/evaluation/scoring.py`; the
+formats: `supervisor/evaluation/formats.py` (json by default; csv and a text table to download).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import CurrentActor, Service, require_role, unit_of_work
+from approval_core.context import Actor
+from approval_core.errors import Forbidden, InvalidInput
+from approval_core.inputs import Day, Line, Moment
+from supervisor.evaluation.formats import RENDERERS, render
+from supervisor.evaluation.scoring import evaluate
+from supervisor.evaluation.statistics import Unit, period_bounds
+
+router = APIRouter(prefix="/api/v1", tags=["evaluation"])
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report: json (default), or csv / table as a file to download.",
+        "content": {
+            "application/json": {},
+            "text/csv": {},
+            "text/plain": {},
+        },
+    }
+}
+
+
+def _department(actor: Actor, department: str | None) -> str | None:
+    """A head sees their own department only; the other roles any (or all)."""
+    if actor.role != "head":
+        return department
+    if department is not None and department != actor.department:
+        raise Forbidden(
+            "a head sees the evaluation of their own department only",
+            detail_zh="负责人只能查看本部门的绩效评估",
+            field="department",
+        )
+    return actor.department or "-"
+
+
+def _period(period: str | None, start: date | None, end: date | None) -> tuple[date, date]:
+    if period is not None:
+        if start is not None or end is not None:
+            raise InvalidInput(
+                "give period, or from and to, not both",
+                detail_zh="period 与 from/to 只能选一",
+                field="period",
+            )
+        return period_bounds(period)
+    if start is None or end is None:
+        raise InvalidInput(
+            "give period (2026-Q3), or from and to",
+            detail_zh="须给出 period（如 2026-Q3）或 from 与 to",
+            field="period" if start is None and end is None else ("to" if end is None else "from"),
+        )
+    return start, end
+
+
+@router.get("/evaluations", response_model=None, responses=_RESPONSES)
+def get_evaluations(
+    actor: CurrentActor,
+    service: Service,
+    period: Line | None = None,
+    period_from: Annotated[Day | None, Query(alias="from")] = None,
+    period_to: Annotated[Day | None, Query(alias="to")] = None,
+    by: Unit = "department",
+    as_of: Moment | None = None,
+    department: Line | None = None,
+    format: Line = "json",
+) -> dict[str, Any] | Response:
+    """Every unit (department or handler, as rules/evaluation.yaml scores) with its score,
+    grade, rank and how each indicator contributed (measure, value, points, weight,
+    contribution, explanation), for a period ("2026-Q3", or from / to as legal dates), from the
+    records as of `as_of` (default now), by the policy in force."""
+    require_role(actor, "supervisor", "head", "policy", "admin")
+    if format not in RENDERERS:
+        raise InvalidInput(
+            f"format must be one of {', '.join(RENDERERS)}",
+            detail_zh=f"format 须为 {'、'.join(RENDERERS)} 之一",
+            field="format",
+        )
+    first, last = _period(period, period_from, period_to)
+    scope = _department(actor, department)
+    moment = as_of if as_of is not None else service.core.now()
+    with unit_of_work(service) as session:
+        report = evaluate(session, service.core, first, last, by, moment, scope)
+    if format == "json":
+        return report.as_dict()
+    rendered = render(report, format)
+    name = f"evaluation-{first}-{last}-{by}.{rendered.suffix}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)

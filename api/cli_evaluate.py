@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from approval_core.errors import InvalidInput
+from supervisor.evaluation.documents import DOCUMENTS, document
 from supervisor.evaluation.formats import RENDERERS, render
 from supervisor.evaluation.scoring import evaluate as evaluate_units
 from supervisor.evaluation.statistics import UNITS, Row, Unit, period_bounds, statistics
@@ -50,7 +51,7 @@ _MOMENT_HELP = (
 @click.option("--by", type=click.Choice(UNITS), default="department", show_default=True)
 @click.option("--as-of", "as_of", default=None, help=_MOMENT_HELP)
 @click.option("--department", default=None, help="one department's cases only")
-@click.option("--format", "fmt", type=click.Choice(tuple(RENDERERS)), default="table")
+@click.option("--format", "fmt", type=click.Choice((*RENDERERS, *DOCUMENTS)), default="table")
 @click.option(
     "--output",
     "-o",
@@ -88,12 +89,16 @@ def evaluate(
     core = _core()
     with _sessions()() as session:
         try:
-            report = evaluate_units(session, core, first, last, by, moment, department)
+            if fmt in DOCUMENTS:  # html, pdf: charts too (documents.py)
+                bounds = (first, last)
+                rendered = document(session, core, bounds, by, moment, department, fmt, period)
+            else:
+                report = evaluate_units(session, core, first, last, by, moment, department)
+                rendered = render(report, fmt)
         except InvalidInput as exc:
             raise click.BadParameter(
                 f"{exc.detail_zh} / {exc.detail}", param_hint=f"--{exc.field or 'by'}"
             ) from None
-    rendered = render(report, fmt)
     if output is not None:
         output.write_bytes(rendered.body)
         click.echo(f"已写入 / written: {output}", err=True)

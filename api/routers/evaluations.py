@@ -14,10 +14,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentActor, Service, require_role, unit_of_work
+from api.headers import content_security_policy
 from approval_core.context import Actor
 from approval_core.errors import Forbidden, InvalidInput
 from approval_core.inputs import Day, Line, Moment
-from supervisor.evaluation.formats import RENDERERS, render
+from supervisor.evaluation.documents import DOCUMENTS, document
+from supervisor.evaluation.formats import RENDERERS, Rendered, render
+from supervisor.evaluation.render import style_hash
 from supervisor.evaluation.scoring import evaluate
 from supervisor.evaluation.statistics import Unit, period_bounds
 
@@ -25,14 +28,28 @@ router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The report: json (default), or csv / table as a file to download.",
+        "description": "The report: json (default), csv / table to download, or html / pdf "
+        "(tables per unit, charts, every indicator explained).",
         "content": {
             "application/json": {},
             "text/csv": {},
             "text/plain": {},
+            "text/html": {},
+            "application/pdf": {},
         },
     }
 }
+
+
+def _document_response(shown: Rendered, name: str) -> Response:
+    """A page shown in the browser (its one style block allowed), or a PDF shown inline."""
+    if shown.suffix == "html":
+        policy = content_security_policy((style_hash(),))
+        return Response(shown.body, media_type=shown.media_type,
+                        headers={"Content-Security-Policy": policy})  # fmt: skip
+    disposition = f'inline; filename="{name}.pdf"'
+    return Response(shown.body, media_type=shown.media_type,
+                    headers={"Content-Disposition": disposition})  # fmt: skip
 
 
 def _department(actor: Actor, department: str | None) -> str | None:
@@ -83,15 +100,21 @@ def get_evaluations(
     contribution, explanation), for a period ("2026-Q3", or from / to as legal dates), from the
     records as of `as_of` (default now), by the policy in force."""
     require_role(actor, "supervisor", "head", "policy", "admin")
-    if format not in RENDERERS:
+    formats = (*RENDERERS, *DOCUMENTS)
+    if format not in formats:
         raise InvalidInput(
-            f"format must be one of {', '.join(RENDERERS)}",
-            detail_zh=f"format 须为 {'、'.join(RENDERERS)} 之一",
+            f"format must be one of {', '.join(formats)}",
+            detail_zh=f"format 须为 {'、'.join(formats)} 之一",
             field="format",
         )
     first, last = _period(period, period_from, period_to)
     scope = _department(actor, department)
     moment = as_of if as_of is not None else service.core.now()
+    if format in DOCUMENTS:  # the report with its charts (supervisor/evaluation/documents.py)
+        with unit_of_work(service) as session:
+            shown = document(session, service.core, (first, last), by, moment, scope, format,
+                             period)  # fmt: skip
+        return _document_response(shown, f"evaluation-{first}-{last}-{by}")
     with unit_of_work(service) as session:
         report = evaluate(session, service.core, first, last, by, moment, scope)
     if format == "json":

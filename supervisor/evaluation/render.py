@@ -29,6 +29,8 @@ from supervisor.evaluation.report import (
     Report,
     row_figures,
 )
+from supervisor.evaluation.schemas import GRADES
+from supervisor.evaluation.scoring import UnitScore
 
 UNIT_NAMES = {"department": ("部门", "department"), "handler": ("承办人", "handler"),
               "item": ("事项", "item")}  # fmt: skip
@@ -118,26 +120,48 @@ def meta_lines(report: Report, heading: Heading) -> list[str]:
     return lines
 
 
+def _grade(unit: UnitScore | None) -> str:
+    if unit is None:
+        return "—"
+    if unit.grade is None:
+        return f"不评定 / not graded: {unit.not_graded_zh} / {unit.not_graded_en}"
+    return f"{unit.grade} / {unit.grade_en}"
+
+
 def overview_rows(report: Report) -> list[list[str]]:
-    """One line per unit: key, name, received, concluded, on time, late, on-time rate, score."""
+    """One line per unit: rank, key, name, received, concluded, on time, late, rate, score."""
     lines = []
     for row in report.rows:
-        score = report.scores.get(row.key, {})
+        unit = report.score_of(row.key)
+        rank = "—" if unit is None or unit.rank is None else str(unit.rank)
+        score = "—" if unit is None else _value(unit.score)
         lines.append([
-            row.key, row.name_zh or "", str(row.received), str(row.concluded), str(row.on_time),
-            str(row.late), _rate(unit_rate(row)),
-            _value(score.get("score")) if score else "—", str(score.get("grade", "—")),
+            rank, row.key, row.name_zh or "", str(row.received), str(row.concluded),
+            str(row.on_time), str(row.late), _rate(unit_rate(row)), score,
+            _grade(unit).split(":")[0],
         ])  # fmt: skip
     return lines
 
 
-OVERVIEW_HEAD = ("单位 / Unit", "名称 / Name", "收件", "办结", "按时", "超期", "按时率", "得分",
-                 "等级")  # fmt: skip
+OVERVIEW_HEAD = ("排名", "单位 / Unit", "名称 / Name", "收件", "办结", "按时", "超期", "按时率",
+                 "得分", "等级")  # fmt: skip
 
 
-def explanations() -> list[tuple[str, str, str]]:
-    """(Chinese, English, how it is counted) of every indicator."""
-    return [(zh, en, how) for _, zh, en, how in (*INDICATORS, *DERIVED)]
+def explanations(report: Report) -> list[tuple[str, str, str]]:
+    """(Chinese, English, how it is counted) of every figure, and of every scored indicator
+    as the policy explains it (with its weight)."""
+    lines = [(zh, en, how) for _, zh, en, how in (*INDICATORS, *DERIVED)]
+    if report.evaluation is not None:
+        for indicator in report.evaluation.rules.indicators:
+            lines.append((
+                f"{indicator.title_zh}（评分，权重 {indicator.weight}%）",
+                f"{indicator.title_en} (scored, weight {indicator.weight}%)",
+                f"{indicator.explain_zh} / {indicator.explain_en}",
+            ))  # fmt: skip
+        lows = report.evaluation.rules.grades.lows()
+        grades = "，".join(f"{zh} ≥ {low:g}" for (zh, _), low in zip(GRADES, lows, strict=True))
+        lines.append(("等级", "Grade", f"总分 = 各指标贡献之和；{grades} / score = sum of parts"))
+    return lines
 
 
 def render_html(report: Report, heading: Heading) -> str:
@@ -167,7 +191,7 @@ def render_html(report: Report, heading: Heading) -> str:
     if not report.rows:
         out.append("<p>期间内无记录 / nothing recorded in the period</p>")
     out.append("<h2>指标说明 <small>Indicators explained</small></h2>")
-    out.append(_html_table(("指标", "Indicator", "说明 / How it is counted"), explanations()))
+    out.append(_html_table(("指标", "Indicator", "说明 / How it is counted"), explanations(report)))
     out.extend(f"<p>{e(line)}</p>" for line in _footer_lines(heading))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
@@ -179,10 +203,15 @@ def _unit_lines(report: Report, row: Any) -> list[list[str]]:
         zh, en = _LABELS.get(name, (name, name))
         lines.append([f"{zh} / {en}", _value(value)])
     lines.append(["按时办结率 / On-time rate", _rate(unit_rate(row))])
-    score = report.scores.get(row.key)
-    if score:
-        lines.append(["得分 / Score", _value(score.get("score"))])
-        lines.append(["等级 / Grade", str(score.get("grade", "—"))])
+    unit = report.score_of(row.key)
+    if unit is not None:
+        for part in unit.indicators:
+            lines.append([
+                f"{part.name_zh} / {part.name_en}（{part.weight}%）",
+                f"{_value(part.contribution)}（{part.working_zh}）",
+            ])  # fmt: skip
+        lines.append(["得分 / Score", _value(unit.score)])
+        lines.append(["等级 / Grade", _grade(unit)])
     return lines
 
 
@@ -222,15 +251,15 @@ def render_pdf(report: Report, heading: Heading) -> bytes:
     pdf.multi_cell(0, 5, "\n".join(meta_lines(report, heading)), new_x="LMARGIN", new_y="NEXT")
     _pdf_charts(pdf, report)
     _pdf_section(pdf, "总览 / Overview")
-    _pdf_table(pdf, OVERVIEW_HEAD, overview_rows(report), (22, 46, 14, 14, 14, 14, 18, 14, 14))
+    _pdf_table(pdf, OVERVIEW_HEAD, overview_rows(report), (10, 22, 40, 12, 12, 12, 12, 16, 14, 30))
     _pdf_section(pdf, "各单位明细 / Each unit")
     for row in report.rows:
         pdf.set_font("cjk", size=10)
         pdf.cell(0, 7, f"{row.key} {row.name_zh or ''}", new_x="LMARGIN", new_y="NEXT")
-        _pdf_table(pdf, ("指标 / Indicator", "数值 / Value"), _unit_lines(report, row), (80, 40))
+        _pdf_table(pdf, ("指标 / Indicator", "数值 / Value"), _unit_lines(report, row), (70, 110))
     _pdf_section(pdf, "指标说明 / Indicators explained")
     _pdf_table(
-        pdf, ("指标", "Indicator", "说明 / How it is counted"), explanations(), (24, 34, 122)
+        pdf, ("指标", "Indicator", "说明 / How it is counted"), explanations(report), (30, 40, 110)
     )
     pdf.set_font("cjk", size=9)
     pdf.multi_cell(0, 5, "\n".join(_footer_lines(heading)), new_x="LMARGIN", new_y="NEXT")

@@ -10,7 +10,7 @@ same report: a bulletin is reproduced byte for byte from it (`bulletins.py`). Th
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from approval_core.timeutil import ensure_aware, start_of_legal_day
 from supervisor.alerts.models import Alert
+from supervisor.evaluation.scoring import EvaluationReport, UnitScore, score_units
 from supervisor.evaluation.statistics import Row, Unit, statistics
 
 ALERT_LEVELS = ("warning", "yellow", "red", "anomaly")
@@ -109,7 +110,12 @@ class Report:
     months: list[Month]
     alerts: dict[str, int]  # level -> opened in the period
     ratings: dict[str, int]  # 好差评 level -> given in the period
-    scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> score, grade, ...
+    evaluation: EvaluationReport | None = None  # scores and grades, when the policy scores `by`
+
+    def score_of(self, key: str) -> UnitScore | None:
+        if self.evaluation is None:
+            return None
+        return next((unit for unit in self.evaluation.units if unit.key == key), None)
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -133,7 +139,7 @@ class Report:
             "alerts": self.alerts,
             "ratings": self.ratings,
             "satisfaction_rate": self.satisfaction_rate,
-            "scores": self.scores,
+            "evaluation": None if self.evaluation is None else self.evaluation.as_dict(),
         }
 
 
@@ -169,7 +175,28 @@ def build_report(
         months=_months(session, deps, bounds, as_of, department),
         alerts=_alerts(session, bounds, as_of, department),
         ratings=_ratings(session, bounds, as_of, department),
+        evaluation=_scored(deps, rows, bounds, by, as_of, department),
     )
+
+
+def _scored(
+    deps: CoreDeps,
+    rows: list[Row],
+    bounds: tuple[date, date],
+    by: Unit,
+    as_of: datetime,
+    department: str | None,
+) -> EvaluationReport | None:
+    """The rows scored as `scoring.evaluate` scores them, when the policy scores this unit
+    (rules/evaluation.yaml); otherwise the report shows the figures only."""
+    from supervisor.policy.value import policy_of
+
+    rules = policy_of(deps).evaluation if deps.policy is not None else None
+    if rules is None or by not in rules.scored.units:
+        return None
+    units = tuple(score_units(rows, rules))
+    version = deps.policy_version or ""
+    return EvaluationReport(*bounds, by, as_of, department, version, rules, units)
 
 
 def _month_starts(first: date, last: date) -> list[date]:

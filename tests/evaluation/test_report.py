@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
+from html import escape
 from pathlib import Path
 
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.cli import main
 from approval_core.aftercare.remedies import rate
 from approval_core.aftercare.schemas import RatingIn
 from approval_core.cases.models import Case
@@ -22,6 +26,7 @@ from supervisor.alerts.models import Alert
 from supervisor.evaluation.charts import Chart, layout, svg
 from supervisor.evaluation.render import Heading, render_html, render_pdf
 from supervisor.evaluation.report import INDICATORS, Report, build_report
+from supervisor.evaluation.scoring import evaluate
 from supervisor.processing import process_pending
 from supervisor.runtime import Supervisor
 from tests.conftest import FrozenClock, People
@@ -150,3 +155,57 @@ def test_a_chart_is_drawn_to_scale() -> None:
     assert "5" not in texts
     assert svg(chart) == svg(chart)
     assert "<script" not in svg(Chart("<script>", "x", "line", ("a",), (1.0,)))
+
+
+def test_scores_in_the_documents_through_the_api_and_the_command_line(
+    sessions: sessionmaker[Session],
+    core: CoreDeps,
+    people: People,
+    clock: FrozenClock,
+    client: TestClient,
+    cli_env: CliRunner,
+    tmp_path: Path,
+) -> None:
+    build(sessions, core, people, clock)
+    with sessions() as session:
+        scored = evaluate(session, core, *Q3, "department", LATER)
+    query = {"period": "2026-Q3", "by": "department", "as_of": "2026-12-01T12:00:00+08:00"}
+    auth = people.auth("supervisor")
+    page = client.get("/api/v1/evaluations", params={**query, "format": "html"}, headers=auth)
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert "style-src" in page.headers["content-security-policy"]
+    for unit in scored.units:
+        assert unit.score is not None
+        assert unit.grade is not None
+        section = page.text.split(f'id="unit-{unit.key}"')[1].split("</section>")[0]
+        assert f"<tr><td>得分 / Score</td><td>{unit.score:.2f}</td></tr>" in section
+        assert f"<tr><td>等级 / Grade</td><td>{unit.grade} / {unit.grade_en}</td></tr>" in section
+        for part in unit.indicators:
+            assert f"{part.name_zh} / {part.name_en}（{part.weight}%）" in section
+    for indicator in scored.rules.indicators:
+        assert escape(indicator.explain_zh) in page.text
+        assert escape(indicator.explain_en) in page.text
+    pdf = client.get("/api/v1/evaluations", params={**query, "format": "pdf"}, headers=auth)
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF-")
+    again = client.get("/api/v1/evaluations", params={**query, "format": "pdf"}, headers=auth)
+    assert again.content == pdf.content  # the same query as of the same moment
+    refused = client.get("/api/v1/evaluations", params={**query, "format": "docx"}, headers=auth)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["format"]
+
+    out = tmp_path / "handlers.pdf"
+    args = ["evaluate", "--period", "2026-Q3", "--by", "handler", "--as-of", "2026-12-01T12:00",
+            "--format", "pdf", "-o", str(out)]  # fmt: skip
+    result = cli_env.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert people.actors["handler"].name in text
+    # Items are not scored by rules/evaluation.yaml: the page still has their figures.
+    items = cli_env.invoke(main, [*args[:4], "item", *args[5:7], "--format", "html"])
+    assert items.exit_code == 0, items.output
+    assert 'id="unit-LAWYER-PRACTICE"' in items.output
+    assert "<tr><td>得分 / Score</td>" not in items.output

@@ -73,6 +73,7 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/public/cases/{tracking_no}/receipts",            PUBLIC,    "",                                 ""),
     ("GET /api/v1/public/cases/{tracking_no}/receipts/{kind}",     PUBLIC,    "",                                 ""),
     ("POST /api/v1/public/cases/{tracking_no}/rating",             PUBLIC,    "",                                 ""),
+    ("GET /api/v1/public/statistics",                              PUBLIC,    "",                                 ""),
     ("GET /api/v1/receipts/verify/{code}",                         PUBLIC,    "",                                 ""),
     ("GET /api/v1/bulletins/verify/{code}",                        PUBLIC,    "",                                 ""),
     # cases: applicants and clerks (own department's items) file; staff work their department's

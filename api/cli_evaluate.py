@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from approval_core.conclusions.service import backfill
 from approval_core.errors import InvalidInput
 from supervisor.evaluation.documents import DOCUMENTS, document
 from supervisor.evaluation.formats import RENDERERS, render
@@ -32,10 +33,24 @@ _COLUMNS = (
     ("late", "超期"),
     ("days_late", "超期日"),
     ("average_days", "平均用时"),
+    ("p90_days", "P90用时"),
     ("stopped", "中止"),
     ("stopped_days", "中止日"),
     ("extensions", "延期"),
     ("supplements", "补正"),
+    ("alerts_warning", "预警"),
+    ("alerts_yellow", "黄牌"),
+    ("alerts_red", "红牌"),
+    ("anomalies", "异常"),
+    ("cards_removed", "摘牌"),
+    ("card_response_hours", "回告小时"),
+    ("complaints", "投诉"),
+    ("complaints_accepted_in_time", "按时受理"),
+    ("complaints_accepted_late", "超时受理"),
+    ("remedies_decided", "复议诉讼"),
+    ("remedies_against", "被纠错"),
+    ("ratings", "评价"),
+    ("satisfaction_rate", "满意率"),
 )
 
 
@@ -191,6 +206,18 @@ def table_lines(rows: list[Row]) -> list[str]:
     if not rows:
         lines.append("（期间内无记录 / nothing recorded in the period）")
     return lines
+
+
+@evaluate.command("backfill-conclusions")
+def backfill_conclusions_command() -> None:
+    """补建办结统计行：为升级前办结的案件按记录重放生成 conclusions 行 / Add the conclusion rows
+    of cases concluded before the table existed (statistics replay them meanwhile)."""
+    from api.cli import _core, _sessions
+
+    core = _core()
+    with _sessions()() as session, session.begin():
+        added = backfill(session, core)
+    click.echo(f"补建 / added {added}")
 
 
 @evaluate.command("bulletin")

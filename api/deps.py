@@ -22,6 +22,7 @@ from approval_core.settings import Settings
 from approval_core.timeutil import Clock, utcnow
 from approval_core.users.cache import TokenCache
 from approval_core.users.service import token_digest, user_by_token
+from supervisor.evaluation.public import PublicStatisticsCache
 from supervisor.judge_loop import JudgeLoop
 from supervisor.runtime import Supervisor
 from supervisor.sweep_pool import SweepPool
@@ -42,6 +43,8 @@ class ServiceState:
     tokens: TokenCache = field(init=False)
     limiter: PublicLimiter = field(init=False)
     judge: JudgeLoop = field(init=False)  # judges facts off the request path
+    # the public statistics, kept five minutes in this process
+    public_statistics: PublicStatisticsCache = field(default_factory=PublicStatisticsCache)
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.settings.token_cache_seconds)

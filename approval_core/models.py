@@ -2,6 +2,7 @@
 
 from approval_core.aftercare.models import Complaint, Rating, Remedy
 from approval_core.cases.models import Case
+from approval_core.conclusions.models import Conclusion
 from approval_core.db import Base
 from approval_core.idempotency.models import RememberedAnswer
 from approval_core.outbox.models import Fact
@@ -14,6 +15,7 @@ __all__ = [
     "Case",
     "CaseRecord",
     "Complaint",
+    "Conclusion",
     "Fact",
     "RateCounter",
     "Rating",

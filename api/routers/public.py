@@ -1,10 +1,11 @@
-"""The applicant's public query: tracking number + query code, no login, rate limited."""
+"""The public endpoints: the applicant's query (tracking number + query code, no login, rate
+limited) and the public statistics (数据统计: monthly aggregates per item, no personal data)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from api.deps import Service, unit_of_work
@@ -12,7 +13,10 @@ from api.ratelimit import Slot
 from api.receipt_response import Format, receipt_response
 from approval_core.cases import queries
 from approval_core.cases.models import Case
+from approval_core.db import read_only
 from approval_core.receipts.service import latest_receipt, receipts_of
+from approval_core.timeutil import legal_date
+from supervisor.evaluation.public import check_query, monthly
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
@@ -62,3 +66,26 @@ def public_receipt(
         case = _find(session, slot, service, tracking_no, code)
         receipt = latest_receipt(session, service.core, case, kind)
     return receipt_response(receipt, format)
+
+
+@router.get("/statistics")
+def public_statistics(
+    service: Service,
+    year: Annotated[int | None, Query(description="default: this year")] = None,
+    item: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """数据统计: for each month of `year` and each item (or one `item`): received, concluded,
+    on-time rate and average working days. No personal data; no login; the answer is kept
+    five minutes (a new case shows up within five minutes)."""
+    now = service.now()
+    core = service.core
+    year = legal_date(now).year if year is None else year
+    check_query(core, year, item, now)
+    cache = service.public_statistics
+    document = cache.get((year, item), now)
+    if document is None:
+        with unit_of_work(service) as session:
+            read_only(session)
+            document = monthly(session, core, year, item, now)
+        cache.put((year, item), now, document)
+    return document

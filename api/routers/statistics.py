@@ -43,7 +43,10 @@ def get_statistics(
     department: Line | None = None,
 ) -> dict[str, Any]:
     """Received, accepted, rejected, withdrawn, concluded (approved / denied; early, on time,
-    late), working days used, stops, extensions and supplements in the period [from, to]
+    late), working days used (average, p90), stops, extensions and supplements; alerts by
+    level, anomalies by rule, removed cards and their response hours, complaints (accepted in
+    time or late), reconsideration / litigation outcomes, ratings and the satisfaction rate,
+    in the period [from, to]
     (legal dates), by department, handler or item, from the records as of `as_of` (default
     now): a report as of a past moment is reproduced exactly."""
     require_role(actor, "supervisor", "head", "policy", "admin")

@@ -23,6 +23,7 @@ from approval_core.cases.replay import Replayed
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.cases.snapshot import advance_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
+from approval_core.conclusions.service import record_conclusion
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, NotFound
 from approval_core.outbox.service import emit_fact
@@ -139,6 +140,8 @@ def act(
     case.last_event_at = at
     _apply_side_fields(case, command, doer)
     _record_and_emit(session, deps, case, doer, command.action, before, at, payload, command, actor)
+    if command.action == "conclude":
+        record_conclusion(session, deps, case)
     return case
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from approval_core.db import Base
@@ -16,7 +16,11 @@ GENESIS = "0" * 64  # the prev_hash of a case's first record
 
 class CaseRecord(Base):
     __tablename__ = "case_records"
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        # statistics count the records of a period by action and event time from the index alone
+        Index("ix_case_records_action_at", "action", "at", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

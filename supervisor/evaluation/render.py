@@ -70,6 +70,8 @@ def style_hash() -> str:
 def _value(value: Any) -> str:
     if value is None:
         return "—"
+    if isinstance(value, dict):  # anomalies by rule: in rule order, so the bytes never vary
+        return "；".join(f"{key} {value[key]}" for key in sorted(value)) or "—"
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)
@@ -201,7 +203,8 @@ def _unit_lines(report: Report, row: Any) -> list[list[str]]:
     lines = []
     for name, value in row_figures(row):
         zh, en = _LABELS.get(name, (name, name))
-        lines.append([f"{zh} / {en}", _value(value)])
+        shown = _rate(value * 100) if name.endswith("_rate") and value is not None else None
+        lines.append([f"{zh} / {en}", shown or _value(value)])
     lines.append(["按时办结率 / On-time rate", _rate(unit_rate(row))])
     unit = report.score_of(row.key)
     if unit is not None:

@@ -62,8 +62,59 @@ INDICATORS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("stopped", "中止计时", "Clock stopped", "期间内有法定中止情形的件数 / cases with a stop"),
     ("stopped_days", "中止工作日", "Days stopped", "中止计时扣除的工作日 / working days left out"),
+    (
+        "p90_days",
+        "90% 用时（工作日）",
+        "90th percentile of working days",
+        "九成办结件不超过的计时工作日（最近秩）/ nearest-rank 90th percentile of days used",
+    ),
     ("extensions", "延期", "Extensions", "期间内批准的延期 / extensions approved"),
     ("supplements", "补正", "Supplements", "期间内发出的补正告知 / supplement notices sent"),
+    ("alerts_warning", "预警", "Warnings", "期间内产生的预警 / warnings opened"),
+    ("alerts_yellow", "黄牌", "Yellow cards", "期间内亮出的黄牌 / yellow cards opened"),
+    ("alerts_red", "红牌", "Red cards", "期间内亮出的红牌 / red cards opened"),
+    ("anomalies", "异常", "Anomalies", "期间内发现的程序异常 / anomalies opened"),
+    ("anomalies_by_rule", "异常（按规则）", "Anomalies by rule", "各规则的异常数 / per rule"),
+    ("cards_removed", "摘牌", "Cards removed", "期间内摘除的黄牌与红牌 / cards removed"),
+    (
+        "card_response_hours",
+        "回告用时（小时）",
+        "Hours to respond",
+        "摘牌的牌从亮牌到回告的平均小时数 / mean hours from a card to its response",
+    ),
+    ("complaints", "投诉", "Complaints", "期间内收到的投诉 / complaints received"),
+    (
+        "complaints_accepted_in_time",
+        "投诉按时受理",
+        "Complaints accepted in time",
+        "5 个工作日内受理的投诉 / accepted within 5 working days",
+    ),
+    (
+        "complaints_accepted_late",
+        "投诉超时受理",
+        "Complaints accepted late",
+        "超过 5 个工作日受理 / later",
+    ),
+    (
+        "remedies_decided",
+        "复议诉讼审结",
+        "Remedies decided",
+        "期间内审结的行政复议与诉讼 / decided",
+    ),
+    (
+        "remedies_against",
+        "被纠错",
+        "Decisions corrected",
+        "审结中撤销或变更原决定的 / decided against the department (changed or revoked)",
+    ),
+    ("ratings", "好差评", "Ratings", "期间内收到的评价 / ratings given"),
+    (
+        "ratings_satisfied",
+        "满意评价",
+        "Satisfied ratings",
+        "非常满意、满意、基本满意 / the upper three",
+    ),
+    ("satisfaction_rate", "满意率", "Satisfaction rate", "满意评价 ÷ 评价 / satisfied ÷ ratings"),
 )
 DERIVED: tuple[tuple[str, str, str, str], ...] = (
     (
@@ -72,12 +123,11 @@ DERIVED: tuple[tuple[str, str, str, str], ...] = (
         "On-time rate",
         "按时办结 ÷（按时办结 + 超期办结）/ on time ÷ (on time + late)",
     ),
-    ("alerts", "预警与牌数", "Alerts", "期间内产生的预警、黄牌、红牌、异常 / alerts opened"),
     (
-        "satisfaction",
-        "满意率",
-        "Satisfaction",
-        "好差评中非常满意、满意、基本满意所占比例 / share of the three upper ratings",
+        "alerts",
+        "预警与牌（图表）",
+        "Alerts (chart)",
+        "期间内产生的预警、黄牌、红牌、异常，全部单位 / opened in the period, every unit",
     ),
 )
 

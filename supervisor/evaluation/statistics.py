@@ -1,21 +1,24 @@
 """Statistics of the recorded history (统计分析) for a period, by department, handler or item.
 
-Computed from the case records alone, as of a moment: only records with `at <= as_of` count, so
-a report as of a past moment is reproduced exactly whatever was recorded after it. The period
-is a range of legal (Asia/Shanghai) dates, and a case counts in the period of each event: it is
-received in the period of its submit record, concluded in the period of its conclude record.
+Computed from what was recorded as of a moment: only records (and alerts, complaints, ratings)
+with an event time `<= as_of` count, so a report as of a past moment is reproduced exactly
+whatever was recorded after it. The period is a range of legal (Asia/Shanghai) dates, and a
+case counts in the period of each event: it is received in the period of its submit record,
+concluded in the period of its conclude record.
 
 The timeliness of a concluded case comes from the legal clock replayed from its records
-(`approval_core.cases.snapshot.clock_of`), frozen at the conclusion:
+(`approval_core.cases.snapshot.clock_of`), frozen at the conclusion and kept in its
+conclusion row (`approval_core/conclusions`; `supervisor/evaluation/casework.py`):
   - on time: concluded within the statutory limit (+ a lawful extension), overdue 0;
   - late: overdue >= 1; `days_late` adds up the working days overdue;
   - concluded early: within the item's promised limit (承诺时限, <= the statutory limit);
-  - `average_days`: the mean working days the clock counted (`elapsed`) over concluded cases
-    whose review clock started.
+  - `average_days` / `p90_days`: the mean and the nearest-rank 90th percentile of the working
+    days the clock counted (`elapsed`) over concluded cases whose review clock started.
 Counts of steps: `stopped` counts the cases with a stop record in the period whose stop type
 stops the clock (rules/timeliness.yaml), `stopped_days` the working days stops left out of the
 concluded cases, `extensions` the approved extensions (approve_extension records) and
 `supplements` the supplement notices (request_supplement records) in the period.
+Alerts, cards, complaints, remedies and ratings: `supervisor/evaluation/aftercare.py`.
 
 A case's handler is the one its records name as of `as_of` (who handled it, else whom it was
 assigned to); a case with neither is counted under the key "-" (未分配 / unassigned).
@@ -24,41 +27,23 @@ assigned to); a case with neither is counted under the key "-" (未分配 / unas
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from approval_core.cases.models import Case
-from approval_core.cases.replay import Replayed, replay
-from approval_core.cases.snapshot import clock_of
-from approval_core.clock.schemas import ClockResult
 from approval_core.context import CoreDeps
 from approval_core.db import in_chunks
 from approval_core.errors import InvalidInput
-from approval_core.records.models import CaseRecord
 from approval_core.timeutil import ensure_aware, start_of_legal_day
 from approval_core.users.models import User
+from supervisor.evaluation.aftercare import count_aftercare
+from supervisor.evaluation.casework import count_cases
+from supervisor.evaluation.tally import UNASSIGNED, UNITS, Tallies, Unit, new_tallies
 
-Unit = Literal["department", "handler", "item"]
-UNITS: tuple[Unit, ...] = ("department", "handler", "item")
-UNASSIGNED = "-"  # the handler key of a case nobody handled or was assigned
-
-# Record actions that put a case into a period's statistics.
-_COUNTED = (
-    "submit",
-    "accept",
-    "reject",
-    "withdraw",
-    "conclude",
-    "stop",
-    "approve_extension",
-    "request_supplement",
-)
+__all__ = ["UNASSIGNED", "UNITS", "Row", "Unit", "period_bounds", "statistics"]
 
 
 @dataclass(frozen=True)
@@ -79,20 +64,29 @@ class Row:
     late: int = 0  # 超期办结
     days_late: int = 0  # working days overdue, added up over the late cases
     average_days: float | None = None  # mean working days used by the concluded cases
+    p90_days: int | None = None  # their 90th percentile (nearest rank)
     stopped: int = 0  # cases with a clock stop in the period
     stopped_days: int = 0  # working days left out by stops in the concluded cases
     extensions: int = 0  # 延期 approved
     supplements: int = 0  # 补正 notices
+    alerts_warning: int = 0  # 预警 opened
+    alerts_yellow: int = 0  # 黄牌 opened
+    alerts_red: int = 0  # 红牌 opened
+    anomalies: int = 0  # 异常 opened
+    anomalies_by_rule: dict[str, int] = field(default_factory=dict)
+    cards_removed: int = 0  # 摘牌: yellow and red cards removed
+    card_response_hours: float | None = None  # mean hours from a removed card's opening to 回告
+    complaints: int = 0  # 投诉 received
+    complaints_accepted_in_time: int = 0  # accepted within 5 working days
+    complaints_accepted_late: int = 0
+    remedies_decided: int = 0  # 复议 / 诉讼 decided
+    remedies_against: int = 0  # ... that changed or revoked the decision
+    ratings: int = 0  # 好差评 given
+    ratings_satisfied: int = 0  # 非常满意 / 满意 / 基本满意
+    satisfaction_rate: float | None = None  # satisfied / ratings
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass
-class _Tally:
-    counts: dict[str, int]
-    days_used: int = 0
-    clocked: int = 0  # concluded cases whose review clock started (the average's divisor)
 
 
 def statistics(
@@ -107,6 +101,17 @@ def statistics(
     """The figures of every unit with something in the period, ordered by key.
 
     `department` limits the cases to one department's (a head sees only their own)."""
+    bounds = period_moments(period_from, period_to, by, as_of)
+    tallies = new_tallies()
+    count_cases(session, deps, bounds, by, ensure_aware(as_of), department, tallies)
+    count_aftercare(session, bounds, by, ensure_aware(as_of), department, tallies)
+    return _rows(session, deps, by, tallies)
+
+
+def period_moments(
+    period_from: date, period_to: date, by: str, as_of: datetime
+) -> tuple[datetime, datetime]:
+    """[start, end) of the period's legal dates, ending at `as_of` at the latest; or a 422."""
     if by not in UNITS:
         raise InvalidInput(
             f"by must be one of {', '.join(UNITS)}", detail_zh="统计维度无效", field="by"
@@ -117,105 +122,31 @@ def statistics(
             detail_zh=f"统计期间的结束日 {period_to} 早于开始日 {period_from}",
             field="to",
         )
-    as_of = ensure_aware(as_of)
     start = start_of_legal_day(period_from)
-    end = min(start_of_legal_day(period_to + timedelta(days=1)), as_of + timedelta(microseconds=1))
-    in_period = (
-        select(CaseRecord.case_id)
-        .where(CaseRecord.action.in_(_COUNTED), CaseRecord.at >= start, CaseRecord.at < end)
-        .distinct()
-    )
-    stmt = select(Case.id, Case.item_code, Case.department_code).where(Case.id.in_(in_period))
-    if department is not None:
-        stmt = stmt.where(Case.department_code == department)
-    cases = session.execute(stmt.order_by(Case.id)).all()
-    tallies: dict[str, _Tally] = defaultdict(lambda: _Tally(defaultdict(int)))
-    for chunk in in_chunks(cases):
-        records: dict[str, list[CaseRecord]] = {row.id: [] for row in chunk}
-        query = (
-            select(CaseRecord)
-            .where(CaseRecord.case_id.in_(list(records)), CaseRecord.at <= as_of)
-            .order_by(CaseRecord.case_id, CaseRecord.seq)
-        )
-        for record in session.scalars(query):
-            records[record.case_id].append(record)
-        for row in chunk:
-            _count_case(deps, row, records[row.id], (start, end), by, as_of, tallies)
-    return _rows(session, deps, by, tallies)
+    after = start_of_legal_day(period_to + timedelta(days=1))
+    return start, min(after, ensure_aware(as_of) + timedelta(microseconds=1))
 
 
-def _count_case(
-    deps: CoreDeps,
-    case: Any,
-    records: Sequence[CaseRecord],
-    bounds: tuple[datetime, datetime],
-    by: Unit,
-    as_of: datetime,
-    tallies: dict[str, _Tally],
-) -> None:
-    """Add one case's events in the period to its unit's tally."""
-    start, end = bounds
-    inside = [r for r in records if start <= r.at < end and r.action in _COUNTED]
-    concluded = any(r.action == "conclude" for r in inside)
-    clock: ClockResult | None = None
-    if concluded:
-        replayed, clock = clock_of(deps, case.item_code, records, as_of)
-    else:
-        replayed = replay(records, as_of)
-    tally = tallies[_unit_key(case, replayed, by)]
-    counts = tally.counts
-    stop_types = deps.catalogue.clock_policy(case.item_code).clock_stop_types
-    for record in inside:
-        if record.action == "submit":
-            counts["received"] += 1
-        elif record.action in ("accept", "reject"):
-            counts[f"{record.action}ed"] += 1
-        elif record.action == "withdraw":
-            counts["withdrawn"] += 1
-        elif record.action == "approve_extension":
-            counts["extensions"] += 1
-        elif record.action == "request_supplement":
-            counts["supplements"] += 1
-    if any(r.action == "stop" and r.payload.get("stop_type") in stop_types for r in inside):
-        counts["stopped"] += 1
-    if clock is not None:
-        _count_conclusion(tally, replayed, clock)
-
-
-def _count_conclusion(tally: _Tally, replayed: Replayed, clock: ClockResult) -> None:
-    counts = tally.counts
-    counts["concluded"] += 1
-    counts["approved" if replayed.decision == "approved" else "denied"] += 1
-    if clock.started_on is None:
-        return  # concluded before the review clock started: no timeliness to measure
-    tally.clocked += 1
-    tally.days_used += clock.elapsed
-    counts["stopped_days"] += clock.stopped
-    if clock.overdue > 0:
-        counts["late"] += 1
-        counts["days_late"] += clock.overdue
-    else:
-        counts["on_time"] += 1
-    if clock.promised is not None and clock.promised.overdue == 0:
-        counts["concluded_early"] += 1
-
-
-def _unit_key(case: Any, replayed: Replayed, by: Unit) -> str:
-    if by == "department":
-        return str(case.department_code)
-    if by == "item":
-        return str(case.item_code)
-    person = replayed.handler_id if replayed.handler_id is not None else replayed.assignee_id
-    return UNASSIGNED if person is None else str(person)
-
-
-def _rows(session: Session, deps: CoreDeps, by: Unit, tallies: dict[str, _Tally]) -> list[Row]:
+def _rows(session: Session, deps: CoreDeps, by: Unit, tallies: Tallies) -> list[Row]:
     names = _names(session, deps, by, list(tallies))
     rows = []
     for key in sorted(tallies, key=_sort_key):
         tally = tallies[key]
-        average = round(tally.days_used / tally.clocked, 2) if tally.clocked else None
-        rows.append(Row(key=key, name_zh=names.get(key), average_days=average, **tally.counts))
+        counts = tally.counts
+        hours = tally.card_hours
+        rate = counts["ratings_satisfied"] / counts["ratings"] if counts["ratings"] else None
+        rows.append(
+            Row(
+                key=key,
+                name_zh=names.get(key),
+                average_days=tally.average_days(),
+                p90_days=tally.p90_days(),
+                anomalies_by_rule=dict(sorted(tally.anomalies.items())),
+                card_response_hours=round(sum(hours) / len(hours), 2) if hours else None,
+                satisfaction_rate=None if rate is None else round(rate, 4),
+                **counts,
+            )
+        )
     return rows
 
 

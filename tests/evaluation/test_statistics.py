@@ -46,7 +46,7 @@ from tests.support import act, bj, mandatory_materials, submit
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 END_OF_JULY = bj(2026, 7, 31, 18)  # the past moment: B, C and E not concluded yet
 LATER = bj(2026, 12, 1, 12)  # everything recorded
-ZERO = {
+ZERO: dict[str, Any] = {
     "received": 0,
     "accepted": 0,
     "rejected": 0,
@@ -63,6 +63,22 @@ ZERO = {
     "stopped_days": 0,
     "extensions": 0,
     "supplements": 0,
+    "p90_days": None,
+    "alerts_warning": 0,
+    "alerts_yellow": 0,
+    "alerts_red": 0,
+    "anomalies": 0,
+    "anomalies_by_rule": {},
+    "cards_removed": 0,
+    "card_response_hours": None,
+    "complaints": 0,
+    "complaints_accepted_in_time": 0,
+    "complaints_accepted_late": 0,
+    "remedies_decided": 0,
+    "remedies_against": 0,
+    "ratings": 0,
+    "ratings_satisfied": 0,
+    "satisfaction_rate": None,
 }
 
 
@@ -176,14 +192,15 @@ def build(
 # LAWYER-DIV: received A B C D F G (H came in June) = 6; accepted A B C D G = 5 (H in June);
 # rejected F; withdrawn G; concluded H A B C D = 5 (B denied); early H A D = 3 (within 20);
 # on time H A B D = 4; late C by 3; average (3 + 7 + 25 + 33 + 7) / 5 = 15.0; stopped D, its 5
-# days; one supplement notice (G).
+# days; one supplement notice (G). p90 (nearest rank, the 5th of 3 7 7 25 33): 33.
 LAWYER_DIV_Q3 = expect(received=6, accepted=5, rejected=1, withdrawn=1, concluded=5, approved=4,
                        denied=1, concluded_early=3, on_time=4, late=1, days_late=3,
-                       average_days=15.0, stopped=1, stopped_days=5, supplements=1)  # fmt: skip
+                       average_days=15.0, p90_days=33, stopped=1, stopped_days=5,
+                       supplements=1)  # fmt: skip
 # PLS-DIV: E only: received, accepted, its extension approved, concluded on time (25 of 20 + 10)
 # but over the promised 15; average 25.0.
 PLS_DIV_Q3 = expect(received=1, accepted=1, concluded=1, approved=1, on_time=1,
-                    average_days=25.0, extensions=1)  # fmt: skip
+                    average_days=25.0, p90_days=25, extensions=1)  # fmt: skip
 
 
 def test_by_department_item_and_handler(
@@ -204,7 +221,7 @@ def test_by_department_item_and_handler(
         "APPRAISER-PRACTICE": PLS_DIV_Q3,
         # LAWFIRM-ESTABLISH: H only (received and accepted in June): concluded in 3, early.
         "LAWFIRM-ESTABLISH": expect(
-            concluded=1, approved=1, concluded_early=1, on_time=1, average_days=3.0
+            concluded=1, approved=1, concluded_early=1, on_time=1, average_days=3.0, p90_days=3
         ),  # fmt: skip
         # LAWYER-PRACTICE: LAWYER-DIV without H: concluded A B C D; early A D; on time A B D;
         # average (7 + 25 + 33 + 7) / 4 = 18.0.
@@ -221,6 +238,7 @@ def test_by_department_item_and_handler(
             late=1,
             days_late=3,
             average_days=18.0,
+            p90_days=33,
             stopped=1,
             stopped_days=5,
             supplements=1,
@@ -244,6 +262,7 @@ def test_by_department_item_and_handler(
             late=1,
             days_late=3,
             average_days=14.33,
+            p90_days=33,
             supplements=1,
         ),  # fmt: skip
         # handler2: B (denied, on time, 25) and D (stopped 5 days, early, 7): average 16.0.
@@ -256,6 +275,7 @@ def test_by_department_item_and_handler(
             concluded_early=1,
             on_time=2,
             average_days=16.0,
+            p90_days=25,
             stopped=1,
             stopped_days=5,
         ),  # fmt: skip
@@ -288,6 +308,7 @@ def test_a_past_report_is_unchanged_by_later_actions(
             concluded_early=3,
             on_time=3,
             average_days=5.67,
+            p90_days=7,
             stopped=1,
             stopped_days=5,
             supplements=1,
@@ -311,9 +332,16 @@ def test_the_period_keeps_what_happened_in_it(
     # August: only the conclusions of B (denied, 25, on time), C (33, late by 3) and E.
     assert table(history.report("department", period=period_bounds("2026-08"))) == {
         "LAWYER-DIV": expect(
-            concluded=2, approved=1, denied=1, on_time=1, late=1, days_late=3, average_days=29.0
+            concluded=2,
+            approved=1,
+            denied=1,
+            on_time=1,
+            late=1,
+            days_late=3,
+            average_days=29.0,
+            p90_days=33,
         ),  # fmt: skip
-        "PLS-DIV": expect(concluded=1, approved=1, on_time=1, average_days=25.0),
+        "PLS-DIV": expect(concluded=1, approved=1, on_time=1, average_days=25.0, p90_days=25),
     }
     # June: H received and accepted (concluded in July).
     june = period_bounds("2026-06")

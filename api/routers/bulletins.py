@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.deps import CurrentActor, Service, require_role, unit_of_work
 from api.headers import content_security_policy
 from approval_core.errors import InvalidInput, NotFound
+from approval_core.receipts.render import ReceiptFontMissing
 from supervisor.evaluation import bulletins
 from supervisor.evaluation.models import Bulletin
 from supervisor.evaluation.render import style_hash
@@ -89,4 +90,7 @@ def reproduce_bulletin(number: str, actor: CurrentActor, service: Service) -> di
     `identical` false means the period's records changed (or were entered) after the issue."""
     require_role(actor, "supervisor", "policy", "admin")
     with unit_of_work(service) as session:
-        return bulletins.reproduce(session, service.core, _find(session, number))
+        try:
+            return bulletins.reproduce(session, service.core, _find(session, number))
+        except ReceiptFontMissing as exc:
+            raise HTTPException(503, str(exc)) from exc

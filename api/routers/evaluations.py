@@ -7,10 +7,12 @@ formats: `supervisor/evaluation/formats.py` (json by default; csv and a text tab
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentActor, Service, require_role, unit_of_work
@@ -18,6 +20,7 @@ from api.headers import content_security_policy
 from approval_core.context import Actor
 from approval_core.errors import Forbidden, InvalidInput
 from approval_core.inputs import Day, Line, Moment
+from approval_core.receipts.render import ReceiptFontMissing
 from supervisor.evaluation.documents import DOCUMENTS, document
 from supervisor.evaluation.formats import RENDERERS, Rendered, render
 from supervisor.evaluation.render import style_hash
@@ -39,6 +42,15 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     }
 }
+
+
+@contextmanager
+def _font_needed() -> Iterator[None]:
+    """A PDF without the CJK font installed: 503 naming the package (as receipts do)."""
+    try:
+        yield
+    except ReceiptFontMissing as exc:
+        raise HTTPException(503, str(exc)) from exc
 
 
 def _document_response(shown: Rendered, name: str) -> Response:
@@ -111,7 +123,7 @@ def get_evaluations(
     scope = _department(actor, department)
     moment = as_of if as_of is not None else service.core.now()
     if format in DOCUMENTS:  # the report with its charts (supervisor/evaluation/documents.py)
-        with unit_of_work(service) as session:
+        with unit_of_work(service) as session, _font_needed():
             shown = document(session, service.core, (first, last), by, moment, scope, format,
                              period)  # fmt: skip
         return _document_response(shown, f"evaluation-{first}-{last}-{by}")

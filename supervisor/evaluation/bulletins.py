@@ -149,7 +149,7 @@ def issue(
     session: Session, deps: CoreDeps, kind: str, period: str, at: datetime, by: str
 ) -> Bulletin | None:
     """Issue the bulletin of `kind` for `period` as of `at`; None when it was issued before."""
-    check_period(kind, period)
+    first, last = check_period(kind, period)
     found = session.scalars(
         select(Bulletin).where(Bulletin.kind == kind, Bulletin.period == period)
     ).first()
@@ -157,10 +157,10 @@ def issue(
         return None
     at = as_utc(at).replace(microsecond=0)
     year = legal_date(at).year
-    last = session.scalar(
+    latest = session.scalar(
         select(func.max(Bulletin.seq)).where(Bulletin.kind == kind, Bulletin.year == year)
     )
-    seq = (last or 0) + 1
+    seq = (latest or 0) + 1
     inputs = Inputs(kind, number_of(kind, year, seq), year, seq, period, at, at,
                     deps.policy_version)  # fmt: skip
     code = verification_code(deps.record_key, deps.record_mac, inputs)
@@ -169,7 +169,7 @@ def issue(
     pdf_sha = hashlib.sha256(pdf).hexdigest()
     bulletin = Bulletin(
         number=inputs.number, kind=kind, year=year, seq=seq, period=period,
-        period_from=check_period(kind, period)[0], period_to=check_period(kind, period)[1],
+        period_from=first, period_to=last,
         by="department", as_of=at, issued_at=at, issued_by=by,
         policy_version=deps.policy_version, html=html, pdf=pdf, html_sha256=html_sha,
         pdf_sha256=pdf_sha, mac=deps.record_mac, code=code,

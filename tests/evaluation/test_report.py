@@ -11,6 +11,7 @@ import subprocess
 from collections import Counter
 from html import escape
 from pathlib import Path
+from xml.etree import ElementTree
 
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -154,6 +155,9 @@ def test_a_chart_is_drawn_to_scale() -> None:
     assert "4" in texts
     assert "5" not in texts
     assert svg(chart) == svg(chart)
+    drawn = ElementTree.fromstring(svg(chart))  # well-formed SVG, as a browser reads it
+    assert drawn.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(drawn.findall("{http://www.w3.org/2000/svg}rect")) == 2
     assert "<script" not in svg(Chart("<script>", "x", "line", ("a",), (1.0,)))
 
 

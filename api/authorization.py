@@ -14,9 +14,8 @@ target of another department (the applicant: somebody else's case). Roles withou
           department's cases, alerts and complaints cannot even be probed
 
 Every route that is not public answers 401 without a valid bearer token. Public routes (the
-catalogue, the applicant's query with tracking number + query code, receipt and bulletin
-verification,
-metrics, health and the API docs) answer anyone.
+catalogue, the applicant's query with tracking number + query code, the public statistics,
+receipt and bulletin verification, metrics, health and the API docs) answer anyone.
 
 Rules that depend on data rather than role are tested beside their code: who may take which
 workflow action (`approval_core/cases/workflow.py`), and that whoever answered a card never

@@ -99,13 +99,25 @@ def _period(period: str | None, start: date | None, end: date | None) -> tuple[d
 def get_evaluations(
     actor: CurrentActor,
     service: Service,
-    period: Line | None = None,
+    period: Annotated[
+        Line | None,
+        Query(
+            pattern=r"^\d{4}(-(Q[1-4]|(0[1-9]|1[0-2])))?$",
+            description='A year, quarter or month: "2026", "2026-Q3", "2026-07" (or from / to)',
+        ),
+    ] = None,
     period_from: Annotated[Day | None, Query(alias="from")] = None,
     period_to: Annotated[Day | None, Query(alias="to")] = None,
     by: Unit = "department",
     as_of: Moment | None = None,
     department: Line | None = None,
-    format: Line = "json",
+    format: Annotated[
+        Line,
+        Query(
+            pattern=f"^({'|'.join((*RENDERERS, *DOCUMENTS))})$",
+            description=f"{', '.join((*RENDERERS, *DOCUMENTS))} (json by default)",
+        ),
+    ] = "json",
 ) -> dict[str, Any] | Response:
     """Every unit (department or handler, as rules/evaluation.yaml scores) with its score,
     grade, rank and how each indicator contributed (measure, value, points, weight,

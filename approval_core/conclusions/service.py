@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,11 +26,16 @@ def handler_key(replayed: Replayed) -> str:
 
 
 def conclusion_of(
-    case: tuple[str, str, str], concluded_at: datetime, replayed: Replayed, clock: ClockResult
+    case: tuple[str, str, str],
+    records: Sequence[CaseRecord],
+    replayed: Replayed,
+    clock: ClockResult,
 ) -> Conclusion:
-    """The row for a case (id, item, department) whose records, replayed up to its conclusion
-    at `concluded_at`, gave `clock`."""
+    """The row for a case (id, item, department) whose records up to its conclusion, replayed,
+    gave `clock`."""
     case_id, item_code, department_code = case
+    concluded_at = [r.at for r in records if r.action == "conclude"][-1]
+    accepted = [r.at for r in records if r.action == "accept" and r.at <= concluded_at]
     clocked = clock.started_on is not None
     return Conclusion(
         case_id=case_id,
@@ -39,6 +43,9 @@ def conclusion_of(
         item_code=item_code,
         handler_key=handler_key(replayed),
         concluded_at=concluded_at,
+        submitted_at=records[0].at,
+        accepted_at=accepted[0] if accepted else None,
+        accepts=len(accepted),
         outcome="approved" if replayed.decision == "approved" else "denied",
         clocked=clocked,
         days_used=clock.elapsed if clocked else 0,
@@ -60,9 +67,8 @@ def conclusion_from_records(
     concluded = [r for r in records if r.action == "conclude"]
     if not concluded:
         return None
-    at = concluded[-1].at
-    replayed, clock = clock_of(deps, item_code, records, at)
-    return conclusion_of((case_id, item_code, department_code), at, replayed, clock)
+    replayed, clock = clock_of(deps, item_code, records, concluded[-1].at)
+    return conclusion_of((case_id, item_code, department_code), records, replayed, clock)
 
 
 def record_conclusion(session: Session, deps: CoreDeps, case: Case) -> Conclusion | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from approval_core.aftercare.kinds import RATING_LEVELS
@@ -32,6 +32,7 @@ from approval_core.cases.models import Case
 from approval_core.conclusions.models import Conclusion
 from approval_core.timeutil import ensure_aware, legal_date
 from supervisor.alerts.models import Alert, AlertEvent
+from supervisor.evaluation.casework import rows_complete
 from supervisor.evaluation.tally import UNASSIGNED, Tallies, Unit, person_key
 
 SATISFIED = frozenset(RATING_LEVELS[:3])
@@ -211,10 +212,27 @@ def _count_remedies(
 def _count_ratings(
     session: Session, bounds: Bounds, by: Unit, department: str | None, tallies: Tallies
 ) -> None:
+    """Ratings are of concluded cases: their units from the conclusion rows (an index read);
+    the cases concluded before the table existed from the cases, while any lack a row."""
     start, end = bounds
-    where: list[ColumnElement[bool]] = [Rating.created_at >= start, Rating.created_at < end]
-    query = select(*_CASE_UNIT, Rating.level, func.count()).where(and_(*where))
-    query = _cases(query, department, Rating.case_id).group_by(*_CASE_UNIT, Rating.level)
+    given = [Rating.created_at >= start, Rating.created_at < end]
+    unit = (Conclusion.department_code, Conclusion.item_code, Conclusion.handler_key)
+    query = select(*unit, Rating.level, func.count()).join(
+        Conclusion, Conclusion.case_id == Rating.case_id
+    )
+    if department is not None:
+        query = query.where(Conclusion.department_code == department)
+    _add_ratings(session, query.where(*given).group_by(*unit, Rating.level), by, tallies)
+    if rows_complete(session):
+        return
+    rowless = select(*_CASE_UNIT, Rating.level, func.count()).where(
+        *given, Conclusion.case_id.is_(None)
+    )
+    rowless = _cases(rowless, department, Rating.case_id).group_by(*_CASE_UNIT, Rating.level)
+    _add_ratings(session, rowless, by, tallies)
+
+
+def _add_ratings(session: Session, query: Any, by: Unit, tallies: Tallies) -> None:
     for *unit, level, n in session.execute(query):
         counts = tallies[_key(by, *unit)].counts
         counts["ratings"] += n

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from approval_core.cases.models import Case
 from approval_core.cases.replay import replay
 from approval_core.cases.snapshot import clock_of
+from approval_core.cases.workflow import STATES
 from approval_core.conclusions.models import Conclusion
 from approval_core.conclusions.service import conclusion_of, handler_key
 from approval_core.context import CoreDeps
@@ -38,6 +39,7 @@ FIGURE = {
 # Record actions that put a case into a period's statistics.
 COUNTED = (*FIGURE, "conclude", "stop")
 
+_NOT_CONCLUDED = tuple(state for state in STATES if state != "concluded")
 Bounds = tuple[datetime, datetime]  # [start, end): end never after as_of
 
 
@@ -57,12 +59,19 @@ def count_cases(
     tallies: Tallies,
 ) -> None:
     """Add the case figures of the period [start, end) to `tallies`."""
-    settled: list[ColumnElement[bool]] = [Conclusion.concluded_at <= as_of]
-    if department is not None:
-        settled.append(Conclusion.department_code == department)
+    settled = _settled(as_of, department)
     _count_settled_records(session, deps, bounds, by, settled, tallies)
     _count_conclusions(session, bounds, by, settled, tallies)
     _count_unsettled(session, deps, bounds, by, as_of, department, tallies)
+
+
+def _settled(as_of: datetime, department: str | None) -> list[ColumnElement[bool]]:
+    """The conclusion rows counted from the table: concluded as of `as_of`, accepted at most
+    once (a case accepted again after a return is replayed)."""
+    settled = [Conclusion.concluded_at <= as_of, Conclusion.accepts <= 1]
+    if department is not None:
+        settled.append(Conclusion.department_code == department)
+    return settled
 
 
 def _in_period(bounds: Bounds, actions: Sequence[str]) -> list[ColumnElement[bool]]:
@@ -78,12 +87,22 @@ def _count_settled_records(
     settled: list[ColumnElement[bool]],
     tallies: Tallies,
 ) -> None:
+    """Received and accepted from the rows; the rarer steps from their records."""
     unit = _unit(by)
+    start, end = bounds
+    for figure, column in (("received", Conclusion.submitted_at),
+                           ("accepted", Conclusion.accepted_at)):  # fmt: skip
+        query = (
+            select(unit, func.count()).where(column >= start, column < end, *settled).group_by(unit)
+        )
+        for key, n in session.execute(query):
+            tallies[key].counts[figure] += n
     joined = Conclusion.case_id == CaseRecord.case_id
+    steps = ("approve_extension", "request_supplement")
     counts = (
         select(unit, CaseRecord.action, func.count())
         .join(Conclusion, joined)
-        .where(*_in_period(bounds, tuple(FIGURE)), *settled)
+        .where(*_in_period(bounds, steps), *settled)
         .group_by(unit, CaseRecord.action)
     )
     for key, action, n in session.execute(counts):
@@ -132,6 +151,39 @@ def _count_conclusions(
         tally.counts["concluded_early"] += n if early else 0
 
 
+def _unsettled_ids(
+    session: Session, bounds: Bounds, as_of: datetime, department: str | None
+) -> list[str]:
+    """The cases that may have records in the period and are not counted from the table:
+    not concluded (now, hence not as of `as_of`: the end states are final) and active since
+    the period began; concluded after `as_of` or accepted more than once; concluded without
+    a row (before the table existed; looked for only when the counts differ)."""
+    start, end = bounds
+    since = [Case.last_event_at >= start, Case.submitted_at < end]
+    if department is not None:
+        since.append(Case.department_code == department)
+    ids = set(session.scalars(select(Case.id).where(Case.state != "concluded", *since)))
+    rows = [] if department is None else [Conclusion.department_code == department]
+    later = select(Conclusion.case_id).where(Conclusion.concluded_at > as_of, *rows)
+    twice = select(Conclusion.case_id).where(
+        Conclusion.accepts > 1, Conclusion.concluded_at >= start, *rows
+    )
+    ids.update(session.scalars(later))
+    ids.update(session.scalars(twice))
+    if not rows_complete(session):
+        rowless = Case.id.not_in(select(Conclusion.case_id))
+        ids.update(
+            session.scalars(select(Case.id).where(Case.state == "concluded", rowless, *since))
+        )
+    return sorted(ids)
+
+
+def rows_complete(session: Session) -> bool:
+    """Whether every concluded case has its conclusion row (two counts off indexes)."""
+    concluded = session.scalar(select(func.count()).where(Case.state == "concluded"))
+    return concluded == session.scalar(select(func.count()).select_from(Conclusion))
+
+
 def _count_unsettled(
     session: Session,
     deps: CoreDeps,
@@ -141,19 +193,12 @@ def _count_unsettled(
     department: str | None,
     tallies: Tallies,
 ) -> None:
-    """Replay the cases with something in the period and no conclusion as of `as_of`."""
-    settled = select(Conclusion.case_id).where(Conclusion.concluded_at <= as_of)
-    in_period = (
-        select(CaseRecord.case_id)
-        .where(*_in_period(bounds, COUNTED), CaseRecord.case_id.not_in(settled))
-        .distinct()
-    )
-    stmt = select(Case.id, Case.item_code, Case.department_code).where(Case.id.in_(in_period))
-    if department is not None:
-        stmt = stmt.where(Case.department_code == department)
-    cases = session.execute(stmt.order_by(Case.id)).all()
-    for chunk in in_chunks(cases):
-        records: dict[str, list[CaseRecord]] = {row.id: [] for row in chunk}
+    """Replay the cases with something in the period and no conclusion row counted."""
+    ids = _unsettled_ids(session, bounds, as_of, department)
+    for chunk in in_chunks(ids):
+        stmt = select(Case.id, Case.item_code, Case.department_code).where(Case.id.in_(chunk))
+        cases = session.execute(stmt.order_by(Case.id)).all()
+        records: dict[str, list[CaseRecord]] = {row.id: [] for row in cases}
         query = (
             select(CaseRecord)
             .where(CaseRecord.case_id.in_(list(records)), CaseRecord.at <= as_of)
@@ -161,7 +206,7 @@ def _count_unsettled(
         )
         for record in session.scalars(query):
             records[record.case_id].append(record)
-        for row in chunk:
+        for row in cases:
             _replay_case(deps, row, records[row.id], bounds, by, as_of, tallies)
 
 
@@ -177,6 +222,8 @@ def _replay_case(
     """Add one case's events in the period, replayed from its records, to its unit's tally."""
     start, end = bounds
     inside = [r for r in records if start <= r.at < end and r.action in COUNTED]
+    if not inside:
+        return  # a candidate with nothing in the period makes no row
     concluding = [r for r in inside if r.action == "conclude"]
     if concluding:
         replayed, clock = clock_of(deps, case.item_code, records, as_of)
@@ -195,7 +242,7 @@ def _replay_case(
         counts["stopped"] += 1
     if concluding:
         ids = (case.id, case.item_code, case.department_code)
-        row = conclusion_of(ids, concluding[-1].at, replayed, clock)
+        row = conclusion_of(ids, records, replayed, clock)
         tally = tallies[key]
         tally.counts["concluded"] += 1
         tally.counts[row.outcome] += 1

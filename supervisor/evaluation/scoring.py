@@ -4,11 +4,12 @@
 For each indicator, the measure's value (`measures.py`) earns points out of 100:
   - with `target`: 100 when the value reaches it (>= for direction higher, <= for lower), else 0;
   - with `scale`: 0 at `zero` or worse, 100 at `full` or better, in proportion between.
-Its contribution to the total is points × weight / 100; the score is the sum of the
-contributions (0-100), rounded to 2 decimals, and the grade is the band the rounded score falls
-in. An indicator whose measure has no value for the unit (a rate of concluded cases when none
-was timed) is left out, and the weights of the others are scaled up to 100 so that a unit is
-neither punished nor rewarded for what it had no chance to do; the indicator says so.
+Its contribution to the total is points × weight / 100; the score (0-100) is the sum of the
+contributions as shown (each rounded half up to 2 decimals, so that they add up to it by hand),
+and the grade is the band the score falls in. An indicator whose measure has no value for the
+unit (a rate of concluded cases when none was timed) is left out, and the weights of the others
+are scaled up to 100 so that a unit is neither punished nor rewarded for what it had no chance
+to do; the indicator says so.
 
 A unit with fewer concluded cases than `scored.min_concluded`, and the handler key "-" (cases
 nobody was assigned: nobody to hold to account), get no score and no grade, only their figures.

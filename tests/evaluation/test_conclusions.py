@@ -12,14 +12,16 @@ from api.cli import main
 from approval_core.conclusions.models import Conclusion
 from approval_core.conclusions.service import backfill
 from approval_core.context import CoreDeps
+from supervisor.evaluation.statistics import period_bounds
 from tests.conftest import FrozenClock, People
 from tests.evaluation.test_statistics import END_OF_JULY, LATER, build
+from tests.evaluation.test_supervision_figures import recorded
 
 
 def test_the_table_equals_replaying_the_records(
     sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock
 ) -> None:
-    history = build(sessions, core, people, clock)
+    history = recorded(sessions, core, people, clock)  # with alerts, complaints, ratings
     with sessions() as session:
         rows = {c.case_id: c for c in session.scalars(select(Conclusion))}
     # H A B C D E concluded; F rejected and G withdrawn have none.
@@ -65,3 +67,13 @@ def test_backfill_from_the_command_line(
     assert "added 6" in result.output
     again = cli_env.invoke(main, ["evaluate", "backfill-conclusions"])
     assert "added 0" in again.output
+
+
+def test_cases_concluded_after_the_moment_make_no_empty_rows(
+    sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock
+) -> None:
+    history = build(sessions, core, people, clock)
+    # As of the end of July, B C E are replayed (concluded later); in June they had nothing:
+    # only H (LAWYER-DIV) was received and accepted, and PLS-DIV (E) has no row at all.
+    june = history.report("department", END_OF_JULY, period_bounds("2026-06"))
+    assert [(r.key, r.received, r.accepted) for r in june] == [("LAWYER-DIV", 1, 1)]

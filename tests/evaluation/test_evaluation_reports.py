@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -16,7 +17,7 @@ from api.cli import main
 from approval_core.context import CoreDeps
 from tests.conftest import FrozenClock, People
 from tests.evaluation.test_scoring import LAWYER_DIV, PLS_DIV
-from tests.evaluation.test_statistics import build
+from tests.evaluation.test_supervision_figures import recorded
 
 QUERY = {"period": "2026-Q3", "by": "department", "as_of": "2026-12-01T12:00:00+08:00"}
 CLI = ["evaluate", "--period", "2026-Q3", "--by", "department", "--as-of", "2026-12-01T12:00"]
@@ -30,7 +31,7 @@ def contributions(unit: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
     return {i["code"]: (i["value"], i["points"], i["contribution"]) for i in unit["indicators"]}
 
 
-EXPECTED = [("PLS-DIV", 60.0, "合格", 1), ("LAWYER-DIV", 50.5, "不合格", 2)]
+EXPECTED = [("PLS-DIV", 73.69, "合格", 1), ("LAWYER-DIV", 32.83, "不合格", 2)]
 
 
 def test_api_formats_and_access(
@@ -40,7 +41,7 @@ def test_api_formats_and_access(
     clock: FrozenClock,
     client: TestClient,
 ) -> None:
-    build(sessions, core, people, clock)
+    recorded(sessions, core, people, clock)
     answer = client.get("/api/v1/evaluations", params=QUERY, headers=people.auth("supervisor"))
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -65,18 +66,18 @@ def test_api_formats_and_access(
     assert "attachment" in as_csv.headers["content-disposition"]
     assert as_csv.content.startswith("\ufeff".encode())  # spreadsheets read the UTF-8 as such
     rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
-    assert len(rows) == 2 * 6  # a row per unit and indicator
+    assert len(rows) == 2 * 10  # a row per unit and indicator
     lawyer_on_time = next(
         r for r in rows if (r["key"], r["indicator"]) == ("LAWYER-DIV", "ON-TIME")
     )
-    assert (lawyer_on_time["score"], lawyer_on_time["grade"]) == ("50.5", "不合格")
-    assert (lawyer_on_time["points"], lawyer_on_time["contribution"]) == ("33.33", "13.33")
+    assert (lawyer_on_time["score"], lawyer_on_time["grade"]) == ("32.83", "不合格")
+    assert (lawyer_on_time["points"], lawyer_on_time["contribution"]) == ("33.33", "10.0")
 
     table = client.get(
         "/api/v1/evaluations", params={**QUERY, "format": "table"}, headers=people.auth("admin")
     )
     assert table.headers["content-type"] == "text/plain; charset=utf-8"
-    assert "LAWYER-DIV\t律师工作管理处\t50.5\t不合格 / fail" in table.text
+    assert "LAWYER-DIV\t律师工作管理处\t32.83\t不合格 / fail" in table.text
 
     # A head sees their own department only.
     head = client.get("/api/v1/evaluations", params=QUERY, headers=people.auth("head"))
@@ -114,8 +115,9 @@ def test_cli_formats(
     people: People,
     clock: FrozenClock,
     cli_env: CliRunner,
+    tmp_path: Path,
 ) -> None:
-    build(sessions, core, people, clock)
+    recorded(sessions, core, people, clock)
     as_json = cli_env.invoke(main, [*CLI, "--format", "json"])
     assert as_json.exit_code == 0, as_json.output
     document = json.loads(as_json.output)
@@ -126,16 +128,20 @@ def test_cli_formats(
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
     assert lines[0].startswith("绩效评估 / evaluation 2026-07-01 – 2026-09-30")
-    assert lines[3] == "1\tPLS-DIV\t公共法律服务管理处\t60\t合格 / pass"
+    assert lines[3] == "1\tPLS-DIV\t公共法律服务管理处\t73.69\t合格 / pass"
     assert any(
-        line.startswith("ON-TIME 按时办结率\ton_time_rate\t80\t33.33\t40%\t13.33\t")
-        for line in lines
+        line.startswith("ON-TIME 按时办结率\ton_time_rate\t80\t33.33\t30%\t10\t") for line in lines
     ), lines
 
     as_csv = cli_env.invoke(main, [*CLI, "--format", "csv"])
     assert as_csv.exit_code == 0, as_csv.output
     rows = list(csv.DictReader(io.StringIO(as_csv.output.lstrip("\ufeff"))))
     assert {(r["key"], r["grade"]) for r in rows} == {("PLS-DIV", "合格"), ("LAWYER-DIV", "不合格")}
+
+    target = tmp_path / "q3.csv"
+    written = cli_env.invoke(main, [*CLI, "--format", "csv", "-o", str(target)])
+    assert written.exit_code == 0, written.output
+    assert target.read_bytes() == as_csv.stdout_bytes
 
     refused = cli_env.invoke(main, [*CLI[:-2], "--by", "item"])
     assert refused.exit_code == 2

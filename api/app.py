@@ -18,6 +18,7 @@ from api.headers import SecurityHeadersMiddleware
 from api.routers import (
     aftercare,
     alerts,
+    bulletins,
     cases,
     evaluations,
     items,
@@ -122,6 +123,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         statistics,
         evaluations,
         verify_page,
+        bulletins,
     )
     for module in routers:
         app.include_router(module.router)

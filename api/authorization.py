@@ -15,7 +15,7 @@ target of another department (the applicant: somebody else's case). Roles withou
 
 Every route that is not public answers 401 without a valid bearer token. Public routes (the
 catalogue, the applicant's query with tracking number + query code, the public statistics,
-receipt verification, metrics, health and the API docs) answer anyone.
+receipt and bulletin verification, metrics, health and the API docs) answer anyone.
 
 Rules that depend on data rather than role are tested beside their code: who may take which
 workflow action (`approval_core/cases/workflow.py`), and that whoever answered a card never
@@ -78,6 +78,7 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("POST /api/v1/public/cases/{tracking_no}/notifications",      PUBLIC,    "",                                 ""),
     ("GET /api/v1/receipts/verify/{code}",                         PUBLIC,    "",                                 ""),
     ("GET /verify/{code}",                                         PUBLIC,    "",                                 ""),
+    ("GET /api/v1/bulletins/verify/{code}",                        PUBLIC,    "",                                 ""),
     # cases: applicants and clerks (own department's items) file; staff work their department's
     ("POST /api/v1/cases",                                         ITEM,      "ok  ok  403 403 403 403 403 ok ",  "ok  403 403 403 403 403 403 ok "),
     ("GET /api/v1/cases",                                          CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),
@@ -132,6 +133,10 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/statistics",                                     NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
     # scores and grades (绩效评估), as for statistics
     ("GET /api/v1/evaluations",                                    NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
+    # bulletins (监察通报 / 年终考核): read by heads and supervision; re-run by supervision
+    ("GET /api/v1/bulletins",                                      NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
+    ("GET /api/v1/bulletins/{number}",                             NONE,      "403 403 403 403 ok  ok  ok  ok ",  ""),
+    ("GET /api/v1/bulletins/{number}/reproduction",                NONE,      "403 403 403 403 403 ok  ok  ok ",  ""),
     # watch screens, health and the API's own documentation
     ("GET /metrics",                                               PUBLIC,    "",                                 ""),
     ("GET /healthz",                                               PUBLIC,    "",                                 ""),

@@ -12,6 +12,7 @@ import click
 
 from approval_core.conclusions.service import backfill
 from approval_core.errors import InvalidInput
+from supervisor.evaluation.documents import DOCUMENTS, document
 from supervisor.evaluation.formats import RENDERERS, render
 from supervisor.evaluation.scoring import evaluate as evaluate_units
 from supervisor.evaluation.statistics import UNITS, Row, Unit, period_bounds, statistics
@@ -65,7 +66,7 @@ _MOMENT_HELP = (
 @click.option("--by", type=click.Choice(UNITS), default="department", show_default=True)
 @click.option("--as-of", "as_of", default=None, help=_MOMENT_HELP)
 @click.option("--department", default=None, help="one department's cases only")
-@click.option("--format", "fmt", type=click.Choice(tuple(RENDERERS)), default="table")
+@click.option("--format", "fmt", type=click.Choice((*RENDERERS, *DOCUMENTS)), default="table")
 @click.option(
     "--output",
     "-o",
@@ -103,12 +104,16 @@ def evaluate(
     core = _core()
     with _sessions()() as session:
         try:
-            report = evaluate_units(session, core, first, last, by, moment, department)
+            if fmt in DOCUMENTS:  # html, pdf: charts too (documents.py)
+                bounds = (first, last)
+                rendered = document(session, core, bounds, by, moment, department, fmt, period)
+            else:
+                report = evaluate_units(session, core, first, last, by, moment, department)
+                rendered = render(report, fmt)
         except InvalidInput as exc:
             raise click.BadParameter(
                 f"{exc.detail_zh} / {exc.detail}", param_hint=f"--{exc.field or 'by'}"
             ) from None
-    rendered = render(report, fmt)
     if output is not None:
         output.write_bytes(rendered.body)
         click.echo(f"已写入 / written: {output}", err=True)
@@ -213,3 +218,55 @@ def backfill_conclusions_command() -> None:
     with _sessions()() as session, session.begin():
         added = backfill(session, core)
     click.echo(f"补建 / added {added}")
+
+
+@evaluate.command("bulletin")
+@click.option("--period", required=True, help='a month ("2026-11") or, for annual, a year')
+@click.option("--kind", type=click.Choice(("monthly", "annual")), default="monthly")
+@click.option(
+    "--output-dir",
+    "-o",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="写出 HTML 与 PDF / write the HTML and PDF here",
+)
+def bulletin_command(period: str, kind: str, out: Path | None) -> None:
+    """发布月度通报或年终考核（已发布则重新生成并逐字节比对）/ Issue the monthly bulletin or the
+    year-end assessment as of now; when already issued, re-run it and compare the bytes (exit 1
+    when they differ)."""
+    from sqlalchemy import select
+
+    from api.cli import _core, _sessions
+    from supervisor.evaluation import bulletins
+    from supervisor.evaluation.models import Bulletin
+
+    core = _core()
+    with _sessions()() as session, session.begin():
+        try:
+            issued = bulletins.issue(session, core, kind, period, core.now(), by="cli")
+        except InvalidInput as exc:
+            raise click.BadParameter(
+                f"{exc.detail_zh} / {exc.detail}", param_hint="--period"
+            ) from None
+        stored = (
+            issued
+            or session.scalars(
+                select(Bulletin).where(Bulletin.kind == kind, Bulletin.period == period)
+            ).one()
+        )
+        summary = bulletins.summary(stored)
+        check = None if issued is not None else bulletins.reproduce(session, core, stored)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{stored.number}.html").write_text(stored.html, encoding="utf-8")
+            (out / f"{stored.number}.pdf").write_bytes(stored.pdf)
+    verb = "已发布 / issued" if issued is not None else "此前已发布 / issued before"
+    click.echo(f"{verb}: {summary['number']}  {kind} {period}")
+    click.echo(f"验证码 / verification code: {summary['verification_code']}")
+    click.echo(f"sha256 html {summary['html_sha256']}  pdf {summary['pdf_sha256']}")
+    if check is not None:
+        same = "一致 / identical" if check["identical"] else "不一致 / DIFFERENT"
+        click.echo(f"重新生成比对 / reproduction: {same}")
+        if not check["identical"]:
+            raise SystemExit(1)

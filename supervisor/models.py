@@ -1,6 +1,7 @@
 """The supervisor's tables, imported in one place (Alembic autogenerate and tests load it)."""
 
 from supervisor.alerts.models import Alert, AlertEvent, Lease
+from supervisor.evaluation.models import Bulletin
 from supervisor.notify.models import (
     ContactPoint,
     Delivery,
@@ -13,6 +14,7 @@ from supervisor.policy.models import PolicyActivation, PolicyFile, PolicyVersion
 __all__ = [
     "Alert",
     "AlertEvent",
+    "Bulletin",
     "ContactPoint",
     "Delivery",
     "DeliveryAttempt",

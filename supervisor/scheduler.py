@@ -23,6 +23,7 @@ from approval_core.context import CoreDeps
 from approval_core.settings import Settings
 from supervisor.aftercare import check_complaints
 from supervisor.alerts.models import Lease
+from supervisor.evaluation.bulletins import issue_due
 from supervisor.housekeeping import Pruned, housekeeping
 from supervisor.notify.channels import SmtpConfig, smtp_config
 from supervisor.notify.deliver import Deliverer
@@ -145,6 +146,16 @@ class Jobs:
             return None
         return housekeeping(self.sessions, now, self.retention_days)
 
+    def bulletins_if_leader(self) -> list[str]:
+        """Issue last month's bulletin (and in January last year's assessment) once, as of
+        now (leader only); the numbers issued, none when already done."""
+        deps = self.current()
+        now = deps.now()
+        if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
+            return []
+        with self.sessions() as session, session.begin():
+            return [bulletin.number for bulletin in issue_due(session, deps, now)]
+
     def deliver(self) -> int:
         """Send due deliveries (any worker: claims keep them apart)."""
         if self.deliverer is None:
@@ -167,6 +178,7 @@ def start(
         ("deliver", jobs.deliver, poll_seconds),
         ("follow-policy", jobs.follow_policy, poll_seconds),
         ("housekeeping", jobs.housekeeping_if_leader, 3600.0),
+        ("bulletins", jobs.bulletins_if_leader, 900.0),
     ]
     if watch:
         jobs.watch_rules()  # the first call only notes the files' state

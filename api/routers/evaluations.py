@@ -7,17 +7,23 @@ formats: `supervisor/evaluation/formats.py` (json by default; csv and a text tab
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentActor, Service, require_role, unit_of_work
+from api.headers import content_security_policy
 from approval_core.context import Actor
 from approval_core.errors import Forbidden, InvalidInput
 from approval_core.inputs import Day, Line, Moment
-from supervisor.evaluation.formats import RENDERERS, render
+from approval_core.receipts.render import ReceiptFontMissing
+from supervisor.evaluation.documents import DOCUMENTS, document
+from supervisor.evaluation.formats import RENDERERS, Rendered, render
+from supervisor.evaluation.render import style_hash
 from supervisor.evaluation.scoring import evaluate
 from supervisor.evaluation.statistics import Unit, period_bounds
 
@@ -25,14 +31,37 @@ router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The report: json (default), or csv / table as a file to download.",
+        "description": "The report: json (default), csv / table to download, or html / pdf "
+        "(tables per unit, charts, every indicator explained).",
         "content": {
             "application/json": {},
             "text/csv": {},
             "text/plain": {},
+            "text/html": {},
+            "application/pdf": {},
         },
     }
 }
+
+
+@contextmanager
+def _font_needed() -> Iterator[None]:
+    """A PDF without the CJK font installed: 503 naming the package (as receipts do)."""
+    try:
+        yield
+    except ReceiptFontMissing as exc:
+        raise HTTPException(503, str(exc)) from exc
+
+
+def _document_response(shown: Rendered, name: str) -> Response:
+    """A page shown in the browser (its one style block allowed), or a PDF shown inline."""
+    if shown.suffix == "html":
+        policy = content_security_policy((style_hash(),))
+        return Response(shown.body, media_type=shown.media_type,
+                        headers={"Content-Security-Policy": policy})  # fmt: skip
+    disposition = f'inline; filename="{name}.pdf"'
+    return Response(shown.body, media_type=shown.media_type,
+                    headers={"Content-Disposition": disposition})  # fmt: skip
 
 
 def _department(actor: Actor, department: str | None) -> str | None:
@@ -85,8 +114,8 @@ def get_evaluations(
     format: Annotated[
         Line,
         Query(
-            pattern=f"^({'|'.join(RENDERERS)})$",
-            description=f"{', '.join(RENDERERS)} (json by default)",
+            pattern=f"^({'|'.join((*RENDERERS, *DOCUMENTS))})$",
+            description=f"{', '.join((*RENDERERS, *DOCUMENTS))} (json by default)",
         ),
     ] = "json",
 ) -> dict[str, Any] | Response:
@@ -95,15 +124,21 @@ def get_evaluations(
     contribution, explanation), for a period ("2026-Q3", or from / to as legal dates), from the
     records as of `as_of` (default now), by the policy in force."""
     require_role(actor, "supervisor", "head", "policy", "admin")
-    if format not in RENDERERS:
+    formats = (*RENDERERS, *DOCUMENTS)
+    if format not in formats:
         raise InvalidInput(
-            f"format must be one of {', '.join(RENDERERS)}",
-            detail_zh=f"format 须为 {'、'.join(RENDERERS)} 之一",
+            f"format must be one of {', '.join(formats)}",
+            detail_zh=f"format 须为 {'、'.join(formats)} 之一",
             field="format",
         )
     first, last = _period(period, period_from, period_to)
     scope = _department(actor, department)
     moment = as_of if as_of is not None else service.core.now()
+    if format in DOCUMENTS:  # the report with its charts (supervisor/evaluation/documents.py)
+        with unit_of_work(service) as session, _font_needed():
+            shown = document(session, service.core, (first, last), by, moment, scope, format,
+                             period)  # fmt: skip
+        return _document_response(shown, f"evaluation-{first}-{last}-{by}")
     with unit_of_work(service) as session:
         report = evaluate(session, service.core, first, last, by, moment, scope)
     if format == "json":

@@ -24,6 +24,7 @@ from approval_core.context import CoreDeps
 from approval_core.db import transaction
 from approval_core.users.service import ROLES, add_user
 from supervisor.alerts.models import Alert
+from supervisor.evaluation import bulletins
 from supervisor.notify import service as notify
 from supervisor.notify.models import Delivery, InboxMessage
 from supervisor.policy.versions import store_version
@@ -55,6 +56,7 @@ class World:
     message: dict[str, int] = field(default_factory=dict)  # who -> an inbox message of theirs
     public: dict[str, str] = field(default_factory=dict)
     version: str = ""
+    bulletin: dict[str, str] = field(default_factory=dict)  # number and code of an issued one
     _serial: count[int] = field(default_factory=count)
 
     def colleague(self) -> int:
@@ -196,6 +198,9 @@ def _build_world(
             world.contact[who], world.message[who] = point.id, message.id
         store_version(session, supervisor.policy, "matrix test", now)
         world.version = supervisor.policy.version
+        issued = bulletins.issue(session, core, "monthly", "2026-02", now, by="matrix test")
+        assert issued is not None
+        world.bulletin = {"number": issued.number, "code": issued.code}
     return world
 
 
@@ -285,6 +290,14 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
     "GET /api/v1/receipts/verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
     "GET /verify/{code}": lambda a: Req({"code": a.w.public["verification"]}),
     "GET /api/v1/public/register/{item}": lambda _: Req({"item": "LAWYER-PRACTICE"}),
+    "GET /api/v1/bulletins/verify/{code}": lambda a: Req({"code": a.w.bulletin["code"]}),
+    "GET /api/v1/bulletins": lambda a: Req(
+        listed=lambda body: any(b["number"] == a.w.bulletin["number"] for b in body)
+    ),
+    "GET /api/v1/bulletins/{number}": lambda a: Req({"number": a.w.bulletin["number"]}),
+    "GET /api/v1/bulletins/{number}/reproduction": lambda a: Req(
+        {"number": a.w.bulletin["number"]}
+    ),
     "POST /api/v1/cases": _new_case,
     "GET /api/v1/cases": lambda a: Req(
         query={"limit": "500"}, listed=_listed(a.case, lambda body: body["items"])

@@ -1,7 +1,7 @@
 """applicants' opt-outs of SMS and e-mail messages (退订)
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import approval_core.db
 
 revision: str = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -149,6 +149,12 @@ def case_fact(
         fact["extension_days"] = int(event.get("days") or 0)
         fact["extension_by_head"] = event.get("actor_role") == "head"
         fact["extension_after_deadline"] = bool(event.get("after_deadline"))
+    if event["action"] == "stop":
+        # Art. 45: a stop without the written notice of its expected duration is an anomaly;
+        # records made before the notice was recorded had it (expected_days was required).
+        fact["stop_notice_given"] = bool(event.get("notice_given", True))
+        stop = catalogue.stop_types.get(str(event.get("stop_type")))
+        fact["stop_excludes_time"] = stop is not None and stop.excludes_time
     if event["action"] == "charge_fee":
         fact.update(_fee_fields(catalogue, item, event))
     fact.update(_backdate_fields(catalogue, event))

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from approval_core.clock.units import DayUnit
 from approval_core.yamlsource import Problem, RuleViolation, matching
 
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -139,6 +140,11 @@ class Item(RuleModel):
     # statute counts it from receipt of the application (自收到…之日起).
     limit_from: Literal["acceptance", "receipt"] = "acceptance"
     max_extension_days: OptionalDays | None = None
+    # The unit of all the item's periods (limit, promised limit, acceptance window, extension,
+    # step limits): working_days (行政许可法 Art. 82, licensing) or natural_days (a statute that
+    # says "日" outside licensing; a period ending on a rest day ends on the next working day).
+    limit_unit: DayUnit = "working_days"
+    limit_unit_basis: list[LegalBasis] | None = None  # required for natural_days
     materials: Annotated[list[Material], Field(min_length=1)]
     flow: Annotated[list[Step], Field(min_length=len(REQUIRED_STEPS))]
     contact_phone: Phone
@@ -154,6 +160,7 @@ class Item(RuleModel):
         problems = [
             *self._promised_problems(),
             *self._window_problems(),
+            *self._unit_problems(),
             *duplicates("materials", [m.code for m in self.materials]),
             *duplicates("flow", [s.code for s in self.flow]),
             *self._flow_problems(),
@@ -184,6 +191,19 @@ class Item(RuleModel):
                 "受理期限为 0 时，时限必须自收件起算（limit_from: receipt）",
                 "an acceptance window of 0 needs the limit counted from receipt "
                 "(limit_from: receipt)",
+            )
+        ]
+
+    def _unit_problems(self) -> list[Problem]:
+        # Working days are the licensing default (Art. 82); any other unit must say why.
+        if self.limit_unit == "working_days" or self.limit_unit_basis:
+            return []
+        return [
+            Problem(
+                ("limit_unit_basis",),
+                "时限按自然日计算（limit_unit: natural_days）时须写明依据 limit_unit_basis",
+                "a limit counted in natural days (limit_unit: natural_days) needs its "
+                "legal basis in limit_unit_basis",
             )
         ]
 

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from approval_core.catalogue.service import Catalogue
+from approval_core.clock.units import DAY_WORD, DAY_WORD_EN
+from approval_core.timeutil import legal_date
 
 # Public-disclosure elements each item must publish (事前监察, docs/DOMAIN.md section 4).
 DISCLOSURE_FIELDS = (
@@ -109,6 +111,21 @@ def _backdate_fields(catalogue: Catalogue, event: Mapping[str, Any]) -> dict[str
     }
 
 
+def _text_fields(unit: Any, case: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+    """What alert texts need beside the figures: the tracking number, the unit's words, and
+    the date the figures hold for (texts are dated, since a card's figures do not change)."""
+    out: dict[str, Any] = {
+        "day_unit": unit,
+        "day_word": DAY_WORD[unit],
+        "day_word_en": DAY_WORD_EN[unit],
+    }
+    if case.get("tracking_no"):
+        out["tracking_no"] = case["tracking_no"]
+    if event.get("at"):
+        out["figures_on"] = legal_date(datetime.fromisoformat(event["at"])).isoformat()
+    return out
+
+
 def case_fact(
     catalogue: Catalogue, payload: Mapping[str, Any], extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -139,6 +156,7 @@ def case_fact(
         **_clock_fields(case["clock"]),
     }
     fact["step_name"], fact["step_name_en"] = _step_names(names.flow, case["step"])
+    fact.update(_text_fields(names.limit_unit, case, event))
     if event.get("actor_role"):
         fact["actor_role"] = event["actor_role"]
     if case.get("decision"):

@@ -242,6 +242,21 @@ class StopType(RuleModel):
     note_en: Text | None = None
 
 
+class Period(RuleModel):
+    """A period set by a rule outside an item (e.g. the complaint acceptance limit): how many
+    days, in which unit, and on what basis."""
+
+    days: WorkingDays
+    unit: DayUnit
+    legal_basis: Annotated[list[LegalBasis], Field(min_length=1)]
+    note_zh: Text | None = None
+    note_en: Text | None = None
+
+
+# Until rules/timeliness.yaml says otherwise: 5 working days to accept a complaint.
+DEFAULT_COMPLAINT_ACCEPTANCE_DAYS = 5
+
+
 class ClockSettings(RuleModel):
     """The `clock:` section of rules/timeliness.yaml."""
 
@@ -253,6 +268,8 @@ class ClockSettings(RuleModel):
     # needs a reason, and the rule PROC-BACKDATED-ENTRY reports it (补录 / backdated entry).
     backdate_tolerance_hours: Annotated[int, Field(ge=0, le=8760)]
     clock_stops: Annotated[list[StopType], Field(min_length=1)]
+    # 投诉受理期限: None means 5 working days (DEFAULT_COMPLAINT_ACCEPTANCE_DAYS).
+    complaint_acceptance: Period | None = None
 
     @field_validator("cutoff", mode="before")
     @classmethod

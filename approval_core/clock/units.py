@@ -20,7 +20,7 @@ DAY_UNITS: tuple[DayUnit, ...] = ("working_days", "natural_days")
 DEFAULT_UNIT: DayUnit = "working_days"
 
 # How each unit is written in texts shown to people (rule messages take {day_word}).
-DAY_WORD: dict[DayUnit, str] = {"working_days": "工作日", "natural_days": "日"}
+DAY_WORD: dict[DayUnit, str] = {"working_days": "个工作日", "natural_days": "日"}
 DAY_WORD_EN: dict[DayUnit, str] = {"working_days": "working day(s)", "natural_days": "day(s)"}
 UNIT_TEXT_ZH: dict[DayUnit, str] = {
     "working_days": "工作日（不含法定节假日）",

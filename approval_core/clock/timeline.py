@@ -190,11 +190,16 @@ class Replay:
         self.tl.step_on = day
 
     def _extension(self, event: ClockEvent, day: date) -> None:
-        """Art. 42: one extension, at most the maximum, approved before the deadline passes."""
+        """Art. 42: an extension of at most the maximum, approved before the deadline passes.
+
+        How many are allowed is policy (`max_extensions`): the article says "may be extended by
+        ten days" without "once"; one extension is the reading the shipped rules apply.
+        """
         tl, policy = self.tl, self.policy
         tl.extensions_seen += 1
         if tl.extensions_seen > policy.max_extensions:
-            self._note(f"再次延期无效 / extension on {day} ignored: only one extension allowed")
+            allowed = policy.max_extensions
+            self._note(f"再次延期无效 / extension on {day} ignored: only {allowed} allowed")
             return
         days = event.days
         if days is None or days < 1:

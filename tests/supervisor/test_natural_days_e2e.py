@@ -72,7 +72,7 @@ def test_a_legal_aid_application_counts_natural_days(
     _sweep(client, people, clock, 10, 9, 9)
     yellow = _alerts(client, people, case_id)["TIME-YELLOW"]
     assert yellow["message_zh"].startswith(f"【{number}】")
-    assert "已超过办理时限 1日" in yellow["message_zh"]
+    assert "已超过办理时限 1 日" in yellow["message_zh"]
     assert yellow["message_zh"].endswith("（截至 2026-10-09）")
     assert yellow["message_en"].startswith(f"[{number}] ")
     # 10/9..10/13 = 5 days overdue: red, saying which cause applies, with its figures.

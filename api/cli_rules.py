@@ -29,6 +29,7 @@ from supervisor.notify.routing import (
     NotificationRules,
 )
 from supervisor.policy.explain import explain_case
+from supervisor.policy.pending import pending_bases
 from supervisor.policy.render import coverage_lines, explanation_lines, report_lines
 from supervisor.policy.ruletests import run_rule_tests
 from supervisor.policy.value import Policy, load_policy
@@ -82,6 +83,23 @@ def check(directory: Path | None, quiet_audience: bool) -> None:
         click.echo("\n".join(["", *audience_lines(told)]))
     for warning in audience_warnings(told):
         click.echo(f"警告 / warning: {warning}", err=True)
+    _pending_warnings(rules_dir)
+
+
+def _pending_warnings(rules_dir: Path) -> None:
+    """The bases still marked 待核, as warnings: what policy staff must settle before going
+    live (the exit status stays 0)."""
+    found = pending_bases(rules_dir)
+    if not found:
+        return
+    click.echo(
+        f"警告 / warning: {len(found)} 处依据仍为待核（上线前须对照官方文本核对）/ "
+        f"{len(found)} legal basis mark(s) still 待核 (to verify against the official text "
+        "before going live):",
+        err=True,
+    )
+    for entry in found:
+        click.echo(f"  待核 / to verify: {entry.render()}", err=True)
 
 
 @rules.command("schema")

@@ -35,7 +35,10 @@ def complaint_fact(deps: CoreDeps, complaint: Complaint, event: str) -> dict[str
         "complaint_id": complaint.id,
         "complaint_channel": complaint.channel,
         "complaint_status": complaint.status,
-        "complaint_overdue_days": overdue_days(deps.calendar, complaint, today),
+        "complaint_overdue_days": overdue_days(
+            deps.calendar, complaint, today, deps.catalogue.clock
+        ),
+        "figures_on": today.isoformat(),
     }
 
 

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from approval_core.catalogue.service import Catalogue
+from approval_core.clock.units import DAY_WORD, DAY_WORD_EN
+from approval_core.timeutil import legal_date
 
 # Public-disclosure elements each item must publish (事前监察, docs/DOMAIN.md section 4).
 DISCLOSURE_FIELDS = (
@@ -109,6 +111,21 @@ def _backdate_fields(catalogue: Catalogue, event: Mapping[str, Any]) -> dict[str
     }
 
 
+def _text_fields(unit: Any, case: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+    """What alert texts need beside the figures: the tracking number, the unit's words, and
+    the date the figures hold for (texts are dated, since a card's figures do not change)."""
+    out: dict[str, Any] = {
+        "day_unit": unit,
+        "day_word": DAY_WORD[unit],
+        "day_word_en": DAY_WORD_EN[unit],
+    }
+    if case.get("tracking_no"):
+        out["tracking_no"] = case["tracking_no"]
+    if event.get("at"):
+        out["figures_on"] = legal_date(datetime.fromisoformat(event["at"])).isoformat()
+    return out
+
+
 def case_fact(
     catalogue: Catalogue, payload: Mapping[str, Any], extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -139,6 +156,7 @@ def case_fact(
         **_clock_fields(case["clock"]),
     }
     fact["step_name"], fact["step_name_en"] = _step_names(names.flow, case["step"])
+    fact.update(_text_fields(names.limit_unit, case, event))
     if event.get("actor_role"):
         fact["actor_role"] = event["actor_role"]
     if case.get("decision"):
@@ -149,6 +167,12 @@ def case_fact(
         fact["extension_days"] = int(event.get("days") or 0)
         fact["extension_by_head"] = event.get("actor_role") == "head"
         fact["extension_after_deadline"] = bool(event.get("after_deadline"))
+    if event["action"] == "stop":
+        # Art. 45: a stop without the written notice of its expected duration is an anomaly;
+        # records made before the notice was recorded had it (expected_days was required).
+        fact["stop_notice_given"] = bool(event.get("notice_given", True))
+        stop = catalogue.stop_types.get(str(event.get("stop_type")))
+        fact["stop_excludes_time"] = stop is not None and stop.excludes_time
     if event["action"] == "charge_fee":
         fact.update(_fee_fields(catalogue, item, event))
     fact.update(_backdate_fields(catalogue, event))

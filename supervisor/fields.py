@@ -75,6 +75,33 @@ FIELDS: tuple[FactField, ...] = (
     FactField("step_name", "str", "当前环节名称", "name of the current step (Chinese)"),
     FactField("step_name_en", "str", "当前环节名称（英文）", "name of the current step (English)"),
     FactField("stop_type", "str", "中止类型", "type of the open clock stop"),
+    FactField("tracking_no", "str", "办件编号", "the case's tracking number (heads alert texts)"),
+    FactField(
+        "figures_on", "str", "数字截至日期", "the date (YYYY-MM-DD) the fact's figures hold for"
+    ),
+    FactField(
+        "day_unit",
+        "str",
+        "时限计算单位",
+        "unit of the item's periods",
+        choices=("working_days", "natural_days"),
+    ),
+    FactField(
+        "day_word", "str", "时限单位用语（工作日/日）", "unit word in Chinese (工作日 or 日)"
+    ),
+    FactField("day_word_en", "str", "时限单位用语（英文）", "unit word in English"),
+    FactField(
+        "stop_notice_given",
+        "bool",
+        "已书面告知特别程序所需时间",
+        "the applicant was told in writing how long the special procedure takes (Art. 45)",
+    ),
+    FactField(
+        "stop_excludes_time",
+        "bool",
+        "该特别程序不计入时限",
+        "the stop type's time is not counted (rules/timeliness.yaml)",
+    ),
     FactField("limit", "int", "法定时限（工作日）", "statutory limit (working days)", 0, 1000),
     FactField(
         "extension", "int", "有效延期（工作日）", "effective extension (working days)", 0, 1000

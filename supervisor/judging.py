@@ -28,7 +28,8 @@ from approval_core.timeutil import legal_date
 from approval_core.users.models import User
 from supervisor.alerts.lifecycle import INITIAL, transition
 from supervisor.alerts.models import ACTIVE, Alert, AlertEvent
-from supervisor.alerts.service import SYSTEM, cause_of, render
+from supervisor.alerts.service import SYSTEM, cause_of
+from supervisor.alerts.texts import messages
 from supervisor.notify.outbox import case_view, notify_alerts
 from supervisor.policy.value import Policy
 from supervisor.rulebook.compiled import CompiledRule
@@ -206,12 +207,13 @@ class Judge:
         if alert is not None and (alert.status in ACTIVE or alert.status == "removed"):
             return  # one cause, one alert; a removed card is not reopened by the same cause
         department = fact.get("department")
+        message_zh, message_en = messages(rule, fact)
         values: dict[str, Any] = {
             "legal_basis": rule.legal_basis,
             "title_zh": rule.title_zh,
             "title_en": rule.title_en,
-            "message_zh": render(rule.message_zh or rule.title_zh, fact),
-            "message_en": render(rule.message_en or rule.title_en, fact),
+            "message_zh": message_zh,
+            "message_en": message_en,
             "ruleset_version": self.policy.version,
             "level": rule.level,
             "status": INITIAL if alert is None else transition(alert, "reopen", None),

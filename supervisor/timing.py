@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 
 from approval_core.calendar import WorkCalendar
 from approval_core.clock.schemas import ClockResult
+from approval_core.clock.units import DayCounter, counter_for
 from approval_core.timeutil import legal_date, start_of_legal_day
 from supervisor.rulebook.compiled import AllOf, AnyOf, Compare, Condition, RuleSet
 
-# Fields that change as working days pass.
+# Fields that change as days (of the case's unit) pass.
 TIME_FIELDS = (
     "remaining",
     "overdue",
@@ -58,19 +59,21 @@ def _targets(values: Iterable[int], base: int, sign: int) -> set[int]:
 
 
 def _review_targets(clock: ClockResult, th: Thresholds) -> set[int]:
-    total = clock.limit + clock.extension
+    # elapsed + remaining is the period in days up to the due date: limit + extension, plus
+    # the days a natural-day period's rest-day end added (a cut-off can only make it earlier).
+    total = clock.elapsed + clock.remaining
     targets = _targets(th["remaining"], total, -1) | _targets(th["overdue"], total, 1)
     targets |= _targets(th["elapsed"], 0, 1)
     if clock.promised is not None:
-        promised = clock.promised.limit
+        promised = clock.elapsed + clock.promised.remaining
         targets |= _targets(th["promised_remaining"], promised, -1)
         targets |= _targets(th["promised_overdue"], promised, 1)
     return targets
 
 
-def _after(calendar: WorkCalendar, today: date, current: int, targets: set[int]) -> date | None:
+def _after(days: DayCounter, today: date, current: int, targets: set[int]) -> date | None:
     ahead = [t - current for t in targets if t > current]
-    return calendar.add_workdays(today, min(ahead)) if ahead else None
+    return days.add_days(today, min(ahead)) if ahead else None
 
 
 def next_due_at(
@@ -82,16 +85,17 @@ def next_due_at(
 ) -> datetime | None:
     """The earliest moment after `now` at which a time-based rule could change its verdict."""
     today = legal_date(now)
+    unit = counter_for(clock.unit, calendar)  # the case's figures count days of its unit
     days: list[date | None] = []
     if clock.running:
-        days.append(_after(calendar, today, clock.elapsed, _review_targets(clock, th)))
+        days.append(_after(unit, today, clock.elapsed, _review_targets(clock, th)))
     step = clock.step
     if step is not None and clock.phase in ("acceptance", "review"):
         limit = step.limit or 0
         step_targets = _targets(th["step_elapsed"], 0, 1) | (
             _targets(th["step_over"], limit, 1) if step.limit else set()
         )
-        days.append(_after(calendar, today, step.elapsed, step_targets))
+        days.append(_after(unit, today, step.elapsed, step_targets))
     if clock.phase == "acceptance" and clock.acceptance_due_date is not None:
         days.append(clock.acceptance_due_date + timedelta(days=1))
     for opened in yellow_opened:

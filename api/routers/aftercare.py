@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["aftercare"])
 
 def _view(service: Service, complaint: Complaint) -> dict[str, Any]:
     today = legal_date(service.core.now())
-    return complaints.view(complaint, service.core.calendar, today)
+    return complaints.view(complaint, service.core.calendar, today, service.core.catalogue.clock)
 
 
 @router.post("/complaints", status_code=201)

@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from approval_core.aftercare.kinds import COMPLAINT_ACCEPT_DAYS
 from approval_core.aftercare.models import Complaint
 from approval_core.aftercare.schemas import ComplaintIn, ComplaintStepIn
 from approval_core.calendar import WorkCalendar
 from approval_core.cases import service as cases
+from approval_core.catalogue.schemas import DEFAULT_COMPLAINT_ACCEPTANCE_DAYS, ClockSettings
+from approval_core.clock.units import DayUnit, counter_for, period_end
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from approval_core.timeutil import ensure_aware, legal_date
@@ -80,7 +81,7 @@ def file_complaint(session: Session, deps: CoreDeps, actor: Actor, body: Complai
         content=body.content,
         status="registered",
         received_on=received,
-        accept_due=accept_due(deps.calendar, received),
+        accept_due=accept_due(deps.calendar, received, deps.catalogue.clock),
         steps=[_step(actor, "register", now, None)],
         created_at=now,
         updated_at=now,
@@ -90,16 +91,29 @@ def file_complaint(session: Session, deps: CoreDeps, actor: Actor, body: Complai
     return complaint
 
 
-def accept_due(calendar: WorkCalendar, received: date) -> date:
-    """The last day to accept: the 5th working day after the day it arrived."""
-    return calendar.add_workdays(received, COMPLAINT_ACCEPT_DAYS)
+def complaint_period(clock: ClockSettings | None) -> tuple[int, DayUnit]:
+    """The complaint acceptance limit of rules/timeliness.yaml (clock.complaint_acceptance)."""
+    period = clock.complaint_acceptance if clock is not None else None
+    if period is None:
+        return DEFAULT_COMPLAINT_ACCEPTANCE_DAYS, "working_days"
+    return period.days, period.unit
 
 
-def overdue_days(calendar: WorkCalendar, complaint: Complaint, today: date) -> int:
-    """Working days past the acceptance limit while still only registered (0 otherwise)."""
+def accept_due(calendar: WorkCalendar, received: date, clock: ClockSettings) -> date:
+    """The last day to accept: the limit's last day after the day it arrived (a natural-day
+    limit ending on a rest day ends on the next working day)."""
+    days, unit = complaint_period(clock)
+    return period_end(received, days, unit, calendar)
+
+
+def overdue_days(
+    calendar: WorkCalendar, complaint: Complaint, today: date, clock: ClockSettings | None = None
+) -> int:
+    """Days (of the limit's unit) past the acceptance limit while still only registered."""
     if complaint.status != "registered":
         return 0
-    return calendar.workdays_in(complaint.accept_due, today)
+    _, unit = complaint_period(clock)
+    return counter_for(unit, calendar).days_in(complaint.accept_due, today)
 
 
 def get_complaint(session: Session, actor: Actor, complaint_id: int) -> Complaint:
@@ -165,7 +179,9 @@ def pending(session: Session) -> list[Complaint]:
     return list(session.scalars(select(Complaint).where(Complaint.status == "registered")))
 
 
-def view(complaint: Complaint, calendar: WorkCalendar, today: date) -> dict[str, Any]:
+def view(
+    complaint: Complaint, calendar: WorkCalendar, today: date, clock: ClockSettings | None = None
+) -> dict[str, Any]:
     return {
         "id": complaint.id,
         "case_id": complaint.case_id,
@@ -178,7 +194,7 @@ def view(complaint: Complaint, calendar: WorkCalendar, today: date) -> dict[str,
         "version": complaint.version,
         "received_on": complaint.received_on.isoformat(),
         "accept_due": complaint.accept_due.isoformat(),
-        "overdue_days": overdue_days(calendar, complaint, today),
+        "overdue_days": overdue_days(calendar, complaint, today, clock),
         "outcome": complaint.outcome,
         "steps": complaint.steps,
     }

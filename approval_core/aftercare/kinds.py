@@ -12,8 +12,6 @@ NEGATIVE_RATINGS = frozenset(RATING_LEVELS[3:])
 Channel = Literal["online", "letter", "in_person", "phone"]
 CHANNELS: tuple[str, ...] = get_args(Channel)
 COMPLAINT_STATES = ("registered", "accepted", "rejected", "handling", "concluded")
-# Acceptance limit of a complaint, in working days (the day it arrives not counted).
-COMPLAINT_ACCEPT_DAYS = 5
 RemedyKind = Literal["reconsideration", "litigation", "compensation"]
 # kept 维持 / changed 变更 / revoked 撤销 / confirmed_illegal 确认违法 / dismissed 驳回 /
 # compensated 赔偿 / refused 不予赔偿 / withdrawn 撤回

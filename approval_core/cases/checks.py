@@ -97,6 +97,8 @@ def action_payload(
     check_materials(deps, case.item_code, command.materials, "materials")
     if command.action == "stop":
         _check_stop(deps, command)
+        # Art. 45: the written notice states the expected duration; no duration, no notice.
+        data["notice_given"] = command.notice_given is not False
     if command.action == "assign":
         _check_assignee(session, case, command.assignee)
     return data
@@ -118,7 +120,7 @@ def _check_stop(deps: CoreDeps, command: ActionCommand) -> None:
             ),
             field="stop_type",
         )
-    if command.expected_days is None:
+    if command.expected_days is None and command.notice_given is not False:
         raise InvalidInput(
             "expected_days is required: the applicant is told the expected duration",
             detail_zh="必须填写预计所需时间（书面告知申请人）",

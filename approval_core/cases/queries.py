@@ -17,6 +17,7 @@ from approval_core.cases.service import query_code_digest, scoped_case
 from approval_core.cases.snapshot import clock_of, stored_clock
 from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockResult
+from approval_core.clock.units import UNIT_TEXT_EN, UNIT_TEXT_ZH
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import InvalidInput
 from approval_core.records.models import CaseRecord
@@ -166,8 +167,12 @@ def public_view(session: Session, deps: CoreDeps, case: Case) -> dict[str, Any]:
                 "segments",
                 "received_on",
                 "acceptance_due_date",
+                "unit",
             )
         },
+        # Which days the figures count, in words the applicant reads (工作日 or 自然日).
+        "unit_zh": UNIT_TEXT_ZH[clock.unit],
+        "unit_en": UNIT_TEXT_EN[clock.unit],
     }
 
 

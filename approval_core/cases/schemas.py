@@ -80,6 +80,12 @@ class ActionCommand(BaseModel):
     materials: list[Line] | None = Field(default=None, max_length=200)
     stop_type: Line | None = Field(default=None, max_length=32)
     expected_days: int | None = Field(default=None, ge=1, le=365)
+    notice_given: bool | None = Field(
+        default=None,
+        description="stop: whether the applicant was told in writing how long the special "
+        "procedure takes (特别程序告知书, 行政许可法 Art. 45); default true, which needs "
+        "expected_days. false records a stop without the notice (an anomaly).",
+    )
     days: int | None = Field(default=None, ge=1, le=365)
     amount: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     fee_code: Line | None = Field(default=None, max_length=64)

@@ -226,6 +226,8 @@ def _record_and_emit(
     refresh the stored clock and write the fact."""
     now = deps.now()
     out = DOCUMENT_OUT.get(action)
+    if payload.get("notice_given") is False:
+        out = None  # a stop entered without its written notice (Art. 45): none was issued
     record = CaseRecord(
         case_id=case.id,
         action=action,

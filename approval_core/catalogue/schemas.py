@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from approval_core.clock.units import DayUnit
 from approval_core.yamlsource import Problem, RuleViolation, matching
 
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -179,6 +180,11 @@ class Item(RuleModel):
     # statute counts it from receipt of the application (自收到…之日起).
     limit_from: Literal["acceptance", "receipt"] = "acceptance"
     max_extension_days: OptionalDays | None = None
+    # The unit of all the item's periods (limit, promised limit, acceptance window, extension,
+    # step limits): working_days (行政许可法 Art. 82, licensing) or natural_days (a statute that
+    # says "日" outside licensing; a period ending on a rest day ends on the next working day).
+    limit_unit: DayUnit = "working_days"
+    limit_unit_basis: list[LegalBasis] | None = None  # required for natural_days
     materials: Annotated[list[Material], Field(min_length=1)]
     flow: Annotated[list[Step], Field(min_length=len(REQUIRED_STEPS))]
     contact_phone: Phone
@@ -197,6 +203,7 @@ class Item(RuleModel):
         problems = [
             *self._promised_problems(),
             *self._window_problems(),
+            *self._unit_problems(),
             *duplicates("materials", [m.code for m in self.materials]),
             *duplicates("flow", [s.code for s in self.flow]),
             *self._flow_problems(),
@@ -227,6 +234,19 @@ class Item(RuleModel):
                 "受理期限为 0 时，时限必须自收件起算（limit_from: receipt）",
                 "an acceptance window of 0 needs the limit counted from receipt "
                 "(limit_from: receipt)",
+            )
+        ]
+
+    def _unit_problems(self) -> list[Problem]:
+        # Working days are the licensing default (Art. 82); any other unit must say why.
+        if self.limit_unit == "working_days" or self.limit_unit_basis:
+            return []
+        return [
+            Problem(
+                ("limit_unit_basis",),
+                "时限按自然日计算（limit_unit: natural_days）时须写明依据 limit_unit_basis",
+                "a limit counted in natural days (limit_unit: natural_days) needs its "
+                "legal basis in limit_unit_basis",
             )
         ]
 
@@ -266,6 +286,21 @@ class StopType(RuleModel):
     note_en: Text | None = None
 
 
+class Period(RuleModel):
+    """A period set by a rule outside an item (e.g. the complaint acceptance limit): how many
+    days, in which unit, and on what basis."""
+
+    days: WorkingDays
+    unit: DayUnit
+    legal_basis: Annotated[list[LegalBasis], Field(min_length=1)]
+    note_zh: Text | None = None
+    note_en: Text | None = None
+
+
+# Until rules/timeliness.yaml says otherwise: 5 working days to accept a complaint.
+DEFAULT_COMPLAINT_ACCEPTANCE_DAYS = 5
+
+
 class ClockSettings(RuleModel):
     """The `clock:` section of rules/timeliness.yaml."""
 
@@ -277,6 +312,8 @@ class ClockSettings(RuleModel):
     # needs a reason, and the rule PROC-BACKDATED-ENTRY reports it (补录 / backdated entry).
     backdate_tolerance_hours: Annotated[int, Field(ge=0, le=8760)]
     clock_stops: Annotated[list[StopType], Field(min_length=1)]
+    # 投诉受理期限: None means 5 working days (DEFAULT_COMPLAINT_ACCEPTANCE_DAYS).
+    complaint_acceptance: Period | None = None
 
     @field_validator("cutoff", mode="before")
     @classmethod

@@ -39,6 +39,7 @@ from approval_core.catalogue.schemas import (
     TimelinessClock,
 )
 from approval_core.clock.schemas import ClockPolicy
+from approval_core.clock.units import UNIT_TEXT_EN, UNIT_TEXT_ZH
 from approval_core.errors import ConfigError, NotFound
 from approval_core.yamlsource import (
     Problem,
@@ -172,6 +173,7 @@ class Catalogue:
             ),
             cutoff=self.clock.cutoff,
             step_limits={s.code: s.limit for s in item.flow if s.limit is not None},
+            unit=item.limit_unit,
         )
 
     def public_view(self, code: str) -> dict[str, Any]:
@@ -192,7 +194,10 @@ class Catalogue:
             "materials": [m.model_dump(mode="json") for m in item.materials],
             "flow": [s.model_dump(mode="json") for s in item.flow],
             "time_limits": {
-                "unit": "working_days",
+                "unit": item.limit_unit,
+                "unit_zh": UNIT_TEXT_ZH[item.limit_unit],
+                "unit_en": UNIT_TEXT_EN[item.limit_unit],
+                "unit_basis": [b.model_dump(mode="json") for b in item.limit_unit_basis or ()],
                 "statutory": item.limit,
                 "promised": item.promised_limit,
                 "acceptance_window": self.acceptance_window(item),

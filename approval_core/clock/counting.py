@@ -1,4 +1,4 @@
-"""Counting rules of the legal clock: a working day counts iff the clock ran at its 00:00."""
+"""Counting rules of the legal clock: a day of the unit counts iff the clock ran at its 00:00."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from approval_core.calendar import WorkCalendar
+from approval_core.clock.units import DayCounter
 from approval_core.timeutil import LEGAL_TZ, start_of_legal_day
 
 
@@ -14,7 +14,7 @@ from approval_core.timeutil import LEGAL_TZ, start_of_legal_day
 class StopSpan:
     """One stop of the review clock, from `start` (date S) to `end` (date R, None while open).
 
-    It excludes the working days in (S, R] if `effective` (its type stops the clock by rule).
+    It excludes the days (of the unit) in (S, R] if `effective` (its type stops the clock by rule).
     """
 
     start: date
@@ -32,9 +32,9 @@ def stop_end(stop: StopSpan, open_end: date) -> date:
 
 
 def excluded_days(
-    calendar: WorkCalendar, after: date, upto: date, stops: Sequence[StopSpan], open_end: date
+    days: DayCounter, after: date, upto: date, stops: Sequence[StopSpan], open_end: date
 ) -> int:
-    """Working days in (after, upto] that effective stops exclude."""
+    """Days in (after, upto] that effective stops exclude."""
     total = 0
     for stop in stops:
         if not stop.effective:
@@ -42,23 +42,23 @@ def excluded_days(
         low = max(stop.start, after)
         high = min(stop_end(stop, open_end), upto)
         if high > low:
-            total += calendar.workdays_in(low, high)
+            total += days.days_in(low, high)
     return total
 
 
 def counted_days(
-    calendar: WorkCalendar, after: date, upto: date, stops: Sequence[StopSpan], open_end: date
+    days: DayCounter, after: date, upto: date, stops: Sequence[StopSpan], open_end: date
 ) -> int:
-    """Working days in (after, upto] on whose 00:00 the clock was running."""
+    """Days in (after, upto] on whose 00:00 the clock was running."""
     if upto <= after:
         return 0
-    return calendar.workdays_in(after, upto) - excluded_days(calendar, after, upto, stops, open_end)
+    return days.days_in(after, upto) - excluded_days(days, after, upto, stops, open_end)
 
 
 def nth_counted_day(
-    calendar: WorkCalendar, start: date, stops: Sequence[StopSpan], open_end: date, n: int
+    days: DayCounter, start: date, stops: Sequence[StopSpan], open_end: date, n: int
 ) -> date:
-    """The date on which the n-th counted day after `start` falls.
+    """The date on which the n-th counted day after `start` falls (no rest-day end rule).
 
     Stops are taken as they are known; a stop still open is treated as resumed on `open_end`,
     and after the last stop the clock is projected to run without interruption.
@@ -71,12 +71,28 @@ def nth_counted_day(
         if not stop.effective or end <= cursor:
             continue
         if stop.start > cursor:
-            available = calendar.workdays_in(cursor, stop.start)
+            available = days.days_in(cursor, stop.start)
             if available >= need:
-                return calendar.add_workdays(cursor, need)
+                return days.add_days(cursor, need)
             need -= available
         cursor = end
-    return calendar.add_workdays(cursor, need)
+    return days.add_days(cursor, need)
+
+
+def due_day(
+    days: DayCounter, start: date, stops: Sequence[StopSpan], open_end: date, n: int
+) -> tuple[date, int]:
+    """The day a period of n counted days after `start` ends, and the days its end rule added.
+
+    For natural days whose n-th counted day is a rest day, the end moves to the next working day
+    (the days moved over are returned so that the figures can count them as part of the period);
+    working days never move.
+    """
+    last = nth_counted_day(days, start, stops, open_end, n)
+    if n <= 0:
+        return last, 0
+    end = days.period_end(last)
+    return end, counted_days(days, last, end, stops, open_end)
 
 
 def overdue_moment(due_date: date, cutoff: time | None) -> datetime:

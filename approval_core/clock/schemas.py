@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal
 
+from approval_core.clock.units import DEFAULT_UNIT, DayUnit
+
 # Kinds of event the clock understands; each comes from one workflow record.
 ClockEventKind = Literal[
     "received",  # the application (materials) arrived: submit
@@ -41,9 +43,9 @@ class ClockEvent:
 class ClockPolicy:
     """Rule data the clock needs for one item (from rules/items.yaml and rules/timeliness.yaml)."""
 
-    limit: int  # statutory limit (法定时限), working days
-    promised_limit: int  # promised limit (承诺时限), working days, <= limit
-    acceptance_window: int = 5  # Art. 32: working days after receipt to accept/reject/notify
+    limit: int  # statutory limit (法定时限), in `unit`
+    promised_limit: int  # promised limit (承诺时限), in `unit`, <= limit
+    acceptance_window: int = 5  # Art. 32: days after receipt to accept/reject/notify
     # Where the limit counts from: acceptance (行政许可法 Art. 42), or receipt where the item's
     # own statute says 自收到申请之日起 (the clock then runs from receipt; no deemed acceptance).
     limit_from: Literal["acceptance", "receipt"] = "acceptance"
@@ -54,6 +56,9 @@ class ClockPolicy:
     # Moment on the due date after which an unconcluded case is overdue; None means 24:00.
     cutoff: time | None = None
     step_limits: dict[str, int] = field(default_factory=dict)
+    # The unit of every period above (limit, promised, window, extension, steps): working days
+    # (行政许可法 Art. 82) or natural days with the rest-day end rule (see clock/units.py).
+    unit: DayUnit = DEFAULT_UNIT
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,11 @@ class PromisedClock:
 
 @dataclass(frozen=True)
 class ClockResult:
-    """The clock as of one moment. Days are working days; dates are Asia/Shanghai dates."""
+    """The clock as of one moment. Days are in `unit`; dates are Asia/Shanghai dates.
+
+    For natural days, `due_date` may lie after the limit's last day (a rest day moves the end);
+    `remaining` and `overdue` count against that due date.
+    """
 
     as_of: datetime
     phase: Phase
@@ -113,6 +122,7 @@ class ClockResult:
     step: StepClock | None
     segments: tuple[Segment, ...] = ()
     notes: tuple[str, ...] = ()  # e.g. why an extension was not applied
+    unit: DayUnit = DEFAULT_UNIT  # the unit of every figure in days
 
     def figures(self) -> dict[str, Any]:
         """Only the figures rules compare (no dates, segments or notes): the sweep's cheap form."""
@@ -202,4 +212,5 @@ _SCALARS = (
     "calendar_version",
     "provisional",
     "stop_type",
+    "unit",
 )

@@ -15,8 +15,8 @@ from approval_core.calendar import WorkCalendar
 from approval_core.clock.counting import (
     StopSpan,
     counted_days,
+    due_day,
     excluded_days,
-    nth_counted_day,
     overdue_moment,
     remaining_days,
 )
@@ -30,6 +30,7 @@ from approval_core.clock.schemas import (
     StepClock,
 )
 from approval_core.clock.timeline import Replay, Timeline
+from approval_core.clock.units import DayCounter, counter_for
 from approval_core.timeutil import ensure_aware, legal_date
 
 
@@ -38,6 +39,7 @@ class _Frame:
     """What the figures are computed against: the timeline and the last date that counts."""
 
     calendar: WorkCalendar
+    days: DayCounter  # the item's unit over the calendar
     policy: ClockPolicy
     tl: Timeline
     as_of: datetime
@@ -45,10 +47,11 @@ class _Frame:
     moment: datetime  # the as-of moment, or the end moment once the case ended
 
     def counted(self, after: date) -> int:
-        return counted_days(self.calendar, after, self.bound, self.tl.stops, self.bound)
+        return counted_days(self.days, after, self.bound, self.tl.stops, self.bound)
 
-    def due(self, start: date, total: int) -> date:
-        return nth_counted_day(self.calendar, start, self.tl.stops, self.bound, total)
+    def due(self, start: date, total: int) -> tuple[date, int]:
+        """The due date of `total` days from `start`, and the days a rest-day end added."""
+        return due_day(self.days, start, self.tl.stops, self.bound, total)
 
 
 def compute_clock(
@@ -64,6 +67,8 @@ def compute_clock(
     - `due_date` is the working day on which counted days reach limit + extension. While a stop
       is open it is projected as if the clock resumed on the as-of date; after the end, as if the
       clock had run on from the end date. Before the review clock starts it is None.
+    - Days are the policy's unit: working days, or natural days whose period, when its last day
+      is a rest day, ends on the next working day (the days moved over count as part of it).
     - With a cut-off time, a case not concluded by the cut-off of its due date has overdue >= 1.
     """
     as_of = ensure_aware(as_of)
@@ -71,7 +76,8 @@ def compute_clock(
     tl = Replay(policy, calendar).run(considered, as_of)
     as_of_date = legal_date(as_of)
     bound = tl.end_on if tl.end_on is not None else as_of_date
-    frame = _Frame(calendar, policy, tl, as_of, bound, tl.end_at or as_of)
+    days = counter_for(policy.unit, calendar)
+    frame = _Frame(calendar, days, policy, tl, as_of, bound, tl.end_at or as_of)
     if tl.started_on is None:
         return _before_review(frame)
     return _in_review(frame, tl.started_on)
@@ -105,14 +111,15 @@ def _before_review(frame: _Frame) -> ClockResult:
         step=_step_clock(frame),
         segments=(),
         notes=tuple(tl.notes),
+        unit=policy.unit,
     )
 
 
 def _in_review(frame: _Frame, started_on: date) -> ClockResult:
     tl, policy = frame.tl, frame.policy
     elapsed = frame.counted(started_on)
-    total = policy.limit + tl.extension
-    due = frame.due(started_on, total)
+    due, moved = frame.due(started_on, policy.limit + tl.extension)
+    total = policy.limit + tl.extension + moved
     overdue_at = overdue_moment(due, policy.cutoff)
     remaining = remaining_days(total, elapsed, policy.cutoff, frame.moment, overdue_at)
     promised = _promised(frame, started_on, elapsed)
@@ -128,7 +135,7 @@ def _in_review(frame: _Frame, started_on: date) -> ClockResult:
         elapsed=elapsed,
         remaining=remaining,
         overdue=max(0, -remaining),
-        stopped=excluded_days(frame.calendar, started_on, frame.bound, tl.stops, frame.bound),
+        stopped=excluded_days(frame.days, started_on, frame.bound, tl.stops, frame.bound),
         started_on=started_on,
         due_date=due,
         deemed_accepted=tl.deemed,
@@ -144,6 +151,7 @@ def _in_review(frame: _Frame, started_on: date) -> ClockResult:
         step=_step_clock(frame),
         segments=_segments(frame, started_on),
         notes=tuple(tl.notes),
+        unit=policy.unit,
     )
 
 
@@ -158,14 +166,15 @@ def _phase(tl: Timeline, open_stop: StopSpan | None) -> Phase:
 def _promised(frame: _Frame, started_on: date, elapsed: int) -> PromisedClock:
     """The promised limit (承诺时限): same counting, no extension."""
     limit = frame.policy.promised_limit
-    due = frame.due(started_on, limit)
+    due, moved = frame.due(started_on, limit)
     overdue_at = overdue_moment(due, frame.policy.cutoff)
-    remaining = remaining_days(limit, elapsed, frame.policy.cutoff, frame.moment, overdue_at)
+    total = limit + moved
+    remaining = remaining_days(total, elapsed, frame.policy.cutoff, frame.moment, overdue_at)
     return PromisedClock(limit=limit, remaining=remaining, overdue=max(0, -remaining), due_date=due)
 
 
 def _step_clock(frame: _Frame) -> StepClock | None:
-    """The current step (环节): working days since it was entered, by the same counting rule."""
+    """The current step (环节): days since it was entered, by the same counting rule and unit."""
     tl = frame.tl
     if tl.step_on is None or tl.step_name is None:
         return None
@@ -181,16 +190,16 @@ def _segments(frame: _Frame, started_on: date) -> tuple[Segment, ...]:
     A stop whose type does not stop the clock is a stopped segment excluding 0 days; the working
     days inside it still count toward `elapsed` but belong to no running segment.
     """
-    calendar, bound = frame.calendar, frame.bound
+    days, bound = frame.days, frame.bound
     segments: list[Segment] = []
     cursor: date | None = started_on
     for stop in frame.tl.stops:
         start = cursor if cursor is not None else stop.start
-        counted = calendar.workdays_in(start, min(stop.start, bound))
+        counted = days.days_in(start, min(stop.start, bound))
         segments.append(Segment("running", start, stop.start, counted))
         excluded = 0
         if stop.effective:
-            excluded = calendar.workdays_in(stop.start, min(stop.end or bound, bound))
+            excluded = days.days_in(stop.start, min(stop.end or bound, bound))
         segments.append(
             Segment(
                 "stopped",
@@ -204,9 +213,7 @@ def _segments(frame: _Frame, started_on: date) -> tuple[Segment, ...]:
         )
         cursor = None if stop.closed_by_end else stop.end
     if cursor is not None:  # None after a stop still open or closed by the end
-        segments.append(
-            Segment("running", cursor, frame.tl.end_on, calendar.workdays_in(cursor, bound))
-        )
+        segments.append(Segment("running", cursor, frame.tl.end_on, days.days_in(cursor, bound)))
     return tuple(segments)
 
 

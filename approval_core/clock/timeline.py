@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from approval_core.calendar import WorkCalendar
-from approval_core.clock.counting import StopSpan, nth_counted_day, overdue_moment
+from approval_core.clock.counting import StopSpan, due_day, overdue_moment
 from approval_core.clock.schemas import ClockEvent, ClockPolicy
+from approval_core.clock.units import counter_for, period_end
 from approval_core.timeutil import ensure_aware, legal_date
 
 SUPPLEMENT = "supplement"
@@ -53,6 +54,7 @@ class Replay:
     def __init__(self, policy: ClockPolicy, calendar: WorkCalendar) -> None:
         self.policy = policy
         self.calendar = calendar
+        self.days = counter_for(policy.unit, calendar)
         self.tl = Timeline()
         self._handlers: dict[str, Callable[[ClockEvent, date], None]] = {
             "received": self._received,
@@ -102,7 +104,9 @@ class Replay:
 
     def _open_window(self, day: date) -> None:
         self.tl.window_start = day
-        self.tl.acceptance_due = self.calendar.add_workdays(day, self.policy.acceptance_window)
+        self.tl.acceptance_due = period_end(
+            day, self.policy.acceptance_window, self.policy.unit, self.calendar
+        )
 
     def _received(self, event: ClockEvent, day: date) -> None:
         if self.tl.received_on is not None or self.tl.started_on is not None:
@@ -186,11 +190,16 @@ class Replay:
         self.tl.step_on = day
 
     def _extension(self, event: ClockEvent, day: date) -> None:
-        """Art. 42: one extension, at most the maximum, approved before the deadline passes."""
+        """Art. 42: an extension of at most the maximum, approved before the deadline passes.
+
+        How many are allowed is policy (`max_extensions`): the article says "may be extended by
+        ten days" without "once"; one extension is the reading the shipped rules apply.
+        """
         tl, policy = self.tl, self.policy
         tl.extensions_seen += 1
         if tl.extensions_seen > policy.max_extensions:
-            self._note(f"再次延期无效 / extension on {day} ignored: only one extension allowed")
+            allowed = policy.max_extensions
+            self._note(f"再次延期无效 / extension on {day} ignored: only {allowed} allowed")
             return
         days = event.days
         if days is None or days < 1:
@@ -199,9 +208,7 @@ class Replay:
         if tl.started_on is None:
             self._note(f"受理前的延期无效 / extension on {day} ignored: before acceptance")
             return
-        due = nth_counted_day(
-            self.calendar, tl.started_on, tl.stops, day, policy.limit + tl.extension
-        )
+        due, _ = due_day(self.days, tl.started_on, tl.stops, day, policy.limit + tl.extension)
         if event.at > overdue_moment(due, policy.cutoff):
             self._note(f"期限届满后的延期无效 / extension on {day} ignored: due date {due} passed")
             return

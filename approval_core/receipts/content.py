@@ -9,6 +9,7 @@ from datetime import date, datetime
 from approval_core.cases.models import Case
 from approval_core.cases.snapshot import clock_of
 from approval_core.catalogue.schemas import LegalBasis
+from approval_core.clock.units import UNIT_TEXT_EN, UNIT_TEXT_ZH
 from approval_core.context import CoreDeps
 from approval_core.receipts.schemas import Line
 from approval_core.records.models import CaseRecord
@@ -102,27 +103,46 @@ def receipt_of_materials(src: Source) -> list[Line]:
     ]
 
 
+def _words(src: Source) -> tuple[str, str]:
+    """How the item's days are written: 个工作日 / working days, or 日 / days."""
+    unit = src.deps.catalogue.get(src.case.item_code).limit_unit
+    return ("个工作日", "working days") if unit == "working_days" else ("日", "days")
+
+
+def _unit_line(src: Source) -> Line:
+    """Which days the limits count, with the rest-day end rule for natural days."""
+    unit = src.deps.catalogue.get(src.case.item_code).limit_unit
+    return Line("计算方式", "Days counted", f"{UNIT_TEXT_ZH[unit]} / {UNIT_TEXT_EN[unit]}")
+
+
 def _window(src: Source) -> Line:
     """Art. 32 window, or, for items whose limit runs from receipt, the limit itself."""
     item = src.deps.catalogue.get(src.case.item_code)
     window = src.deps.catalogue.acceptance_window(item)
+    zh, en = _words(src)
     if window == 0:
-        return Line(
-            "办理时限",
-            "Time limit",
-            f"自收件之日起 {item.limit} 个工作日 / {item.limit} working days from receipt",
-        )
+        text = f"自收件之日起 {item.limit} {zh} / {item.limit} {en} from receipt"
+        if item.limit_unit != "working_days":
+            text = (
+                f"自收件之日起 {item.limit} {zh}（{UNIT_TEXT_ZH[item.limit_unit]}）"
+                f" / {item.limit} {en} from receipt ({UNIT_TEXT_EN[item.limit_unit]})"
+            )
+        return Line("办理时限", "Time limit", text)
     return Line(
         "受理期限",
         "Acceptance window",
-        f"自收件之日起 {window} 个工作日内作出是否受理的决定"
-        "（《中华人民共和国行政许可法》第三十二条）"
-        f" / a decision on acceptance within {window} working days of receipt (Art. 32)",
+        # Art. 32 binds the supplement notice to these days; acceptance follows from item 4.
+        f"申请材料不齐全的，自收件之日起 {window} {zh}内一次告知需补正的全部内容；"
+        "逾期不告知的，自收到申请材料之日起即为受理"
+        "（《中华人民共和国行政许可法》第三十二条第一款第（四）项）"
+        f" / anything to supplement is told at once within {window} {en} of receipt;"
+        " if not, the application counts as accepted from receipt (Art. 32(1)(4))",
     )
 
 
 def acceptance(src: Source) -> list[Line]:
     item = src.deps.catalogue.get(src.case.item_code)
+    zh, en = _words(src)
     return [
         Line(
             "受理时间", "Accepted at", f"{beijing_time(src.record.at)}（北京时间 / Beijing time）"
@@ -130,9 +150,10 @@ def acceptance(src: Source) -> list[Line]:
         Line(
             "办理时限",
             "Time limit",
-            f"法定 {item.limit} 个工作日，承诺 {item.promised_limit} 个工作日"
-            f" / statutory {item.limit}, promised {item.promised_limit} working days",
+            f"法定 {item.limit} {zh}，承诺 {item.promised_limit} {zh}"
+            f" / statutory {item.limit}, promised {item.promised_limit} {en}",
         ),
+        _unit_line(src),
         Line("法定办结期限", "Statutory due date", _due_date(src, src.history)),
         _basis(src.record, bases(item.limit_basis)),
     ]
@@ -199,9 +220,10 @@ def _extension_reason(src: Source) -> str | None:
 
 def extension_notice(src: Source) -> list[Line]:
     days = src.record.payload.get("days")
+    zh, en = _words(src)
     return [
         Line("延期理由", "Reason for extension", _extension_reason(src) or NOT_GIVEN),
-        Line("延长期限", "Extended by", f"{days} 个工作日 / {days} working days"),
+        Line("延长期限", "Extended by", f"{days} {zh} / {days} {en}"),
         Line("原办结期限", "Previous due date", _due_date(src, src.history[:-1])),
         Line("延期后办结期限", "New due date", _due_date(src, src.history)),
         _basis(src.record, "《中华人民共和国行政许可法》第四十二条 (Art. 42)"),

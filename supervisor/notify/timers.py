@@ -17,6 +17,7 @@ from approval_core.cases.models import Case
 from approval_core.cases.snapshot import stored_clock
 from approval_core.cases.workflow import TERMINAL
 from approval_core.clock.schemas import ClockResult
+from approval_core.clock.units import DAY_WORD
 from approval_core.context import CoreDeps
 from approval_core.timeutil import LEGAL_TZ, legal_date
 from supervisor.alerts.models import ACTIVE, Alert
@@ -191,17 +192,17 @@ def digest_message(lines: list[Line], day: str, alerts: Sequence[AlertLine] = ()
         zh[0] += f"，提醒 {len(alerts)} 条"
         en[0] += f", {len(alerts)} alert(s)"
     for x in overdue:
-        due = x.clock.due_date
-        zh.append(f"超期 {x.clock.overdue} 个工作日：{x.tracking_no}（{x.item}）期限 {due}")
+        due, word = x.clock.due_date, DAY_WORD[x.clock.unit]
+        zh.append(f"超期 {x.clock.overdue} {word}：{x.tracking_no}（{x.item}）期限 {due}")
         en.append(f"overdue by {x.clock.overdue}: {x.tracking_no} due {due}")
     for x in soon:
-        due = x.clock.due_date
-        zh.append(f"剩余 {x.clock.remaining} 个工作日：{x.tracking_no}（{x.item}）期限 {due}")
+        due, word = x.clock.due_date, DAY_WORD[x.clock.unit]
+        zh.append(f"剩余 {x.clock.remaining} {word}：{x.tracking_no}（{x.item}）期限 {due}")
         en.append(f"{x.clock.remaining} left: {x.tracking_no} due {due}")
     for a in alerts:
-        where_zh, where_en = (
-            (f"{a.tracking_no}：", f"{a.tracking_no}: ") if a.tracking_no else ("", "")
-        )
+        # Alert texts opened since issue 14 begin with 【tracking number】 themselves.
+        named = a.tracking_no and not a.message_zh.startswith("【")
+        where_zh, where_en = (f"{a.tracking_no}：", f"{a.tracking_no}: ") if named else ("", "")
         zh.append(f"{LEVEL_ZH.get(a.level, a.level)}：{where_zh}{a.message_zh}")
         en.append(f"{a.level}: {where_en}{a.message_en}")
     return {

@@ -287,3 +287,19 @@ def test_no_acceptance_window_needs_the_limit_from_receipt(rules: RulesCopy) -> 
     assert len(found) == 1
     assert found[0].startswith(f"{ITEMS}:{window_line}:5:")
     assert "limit_from: receipt" in found[0]
+
+
+def test_natural_days_need_their_basis(rules: RulesCopy) -> None:
+    # The unit is policy data with its legal basis: natural days without one are refused.
+    rules.replace(
+        "items.yaml",
+        "    max_extension_days: 0",
+        "    limit_unit: natural_days\n    max_extension_days: 0",
+        after=ARBITRATION,
+    )
+    line = rules.line_of("items.yaml", ARBITRATION)
+    assert problems(rules) == [
+        f"{ITEMS}:{line}:5: 时限按自然日计算（limit_unit: natural_days）时须写明依据 "
+        "limit_unit_basis / a limit counted in natural days (limit_unit: natural_days) needs "
+        "its legal basis in limit_unit_basis"
+    ]

@@ -133,7 +133,10 @@ def test_public_view_discloses_everything(catalogue: Catalogue, code: str) -> No
     for key in DISCLOSURE_KEYS:
         assert view[key], key
     assert view["time_limits"]["statutory"] == catalogue.get(code).limit
-    assert view["time_limits"]["unit"] == "working_days"
+    # Licences count working days (Art. 82); the legal-aid periods ("日") natural days.
+    natural = catalogue.get(code).category == "LEGAL-AID"
+    assert view["time_limits"]["unit"] == ("natural_days" if natural else "working_days")
+    assert bool(view["time_limits"]["unit_basis"]) is natural
     assert view["fee"]["free"] is True
     assert view["fee"]["basis"][0]["article"]
     assert view["department"]["code"] == catalogue.get(code).department

@@ -82,7 +82,7 @@ def test_notes_explain_ignored_extensions(calendar: WorkCalendar) -> None:
     result = compute_clock(events, POLICY, calendar, bj("2025-03-27"))
     assert result.extension == 10
     assert any("capped" in note for note in result.notes)
-    assert any("only one extension" in note for note in result.notes)
+    assert any("ignored: only 1 allowed" in note for note in result.notes)
 
 
 def test_after_deadline_extension_is_noted(calendar: WorkCalendar) -> None:

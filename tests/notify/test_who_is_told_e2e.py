@@ -114,7 +114,9 @@ def test_a_step_over_its_limit_is_in_the_handler_digest_only(
     assert digest["subject"].startswith(
         "【每日汇总】2026-04-08 已超期 0 件，即将到期 0 件，提醒 1 条"
     )
-    assert f"预警：{tracking_no}：{step['message_zh']}" in digest["body"]
+    # The alert text is headed by the tracking number itself (not repeated by the digest).
+    assert step["message_zh"].startswith(f"【{tracking_no}】")
+    assert f"预警：{step['message_zh']}" in digest["body"]
     for who in ("head", "supervisor", "handler2"):
         assert [m for m in _inbox(client, people, who) if m["kind"] == "digest"] == [], who
     # The same day, no second digest; the next working day the step is still over: listed again.
@@ -125,4 +127,4 @@ def test_a_step_over_its_limit_is_in_the_handler_digest_only(
     digests = [m for m in _inbox(client, people, "handler") if m["kind"] == "digest"]
     days = [d["subject"].split(" ")[0] for d in digests]  # the newest first
     assert days == ["【每日汇总】2026-04-09", "【每日汇总】2026-04-08"]
-    assert f"预警：{tracking_no}：" in digests[0]["body"]
+    assert f"预警：【{tracking_no}】" in digests[0]["body"]

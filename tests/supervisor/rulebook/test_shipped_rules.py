@@ -26,6 +26,7 @@ PROCEDURE = [
     "PROC-EXTENSION-TWICE",
     "PROC-EXTENSION-LATE",
     "PROC-EXTENSION-NO-REASON",
+    "PROC-STOP-NO-NOTICE",
     "PROC-BACKDATED-ENTRY",
     "PROC-RETURN-NO-REASON",
     "PROC-CHANGE-AFTER-CONCLUSION",
@@ -53,6 +54,7 @@ DOMAIN_SECTION_4 = {
     "extension after the deadline": "PROC-EXTENSION-LATE",
     "return without reason": "PROC-RETURN-NO-REASON",
     "an action recorded later than the backdating tolerance": "PROC-BACKDATED-ENTRY",
+    "a stop of the clock without the Art. 45 written notice": "PROC-STOP-NO-NOTICE",
     "fee charged on a free item": "FEE-FREE-ITEM-CHARGED",
     "fee above the standard": "FEE-ABOVE-STANDARD",
     "fee not in the fee catalogue": "FEE-NOT-IN-CATALOGUE",
@@ -230,6 +232,12 @@ def test_extension_rules(ruleset: RuleSet, fact: dict[str, Any], expected: list[
         ({"event": "return", "reason_given": True}, []),
         ({"event": "change_after_conclusion"}, ["PROC-CHANGE-AFTER-CONCLUSION"]),
         ({"event": "conclude", "reviews": 1}, []),
+        (
+            {"event": "stop", "stop_excludes_time": True, "stop_notice_given": False},
+            ["PROC-STOP-NO-NOTICE"],
+        ),
+        ({"event": "stop", "stop_excludes_time": True, "stop_notice_given": True}, []),
+        ({"event": "stop", "stop_excludes_time": False, "stop_notice_given": False}, []),
     ],
 )
 def test_reasons_and_changes(ruleset: RuleSet, fact: dict[str, Any], expected: list[str]) -> None:

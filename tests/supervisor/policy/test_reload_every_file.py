@@ -163,7 +163,7 @@ def test_fees_a_free_item_made_chargeable(
     above = _alerts(client, people, second)
     assert set(above) == {"FEE-ABOVE-STANDARD"}
     assert above["FEE-ABOVE-STANDARD"]["ruleset_version"] == report["version"]
-    assert "标准 10.0 元" in above["FEE-ABOVE-STANDARD"]["message_zh"]
+    assert "收费 15.00 元，超过收费标准 10.00 元" in above["FEE-ABOVE-STANDARD"]["message_zh"]
 
 
 def test_calendar_a_working_day_made_a_holiday_moves_the_due_date(

@@ -133,9 +133,8 @@ def render_document(receipt: Receipt, verify_url: str | None = None) -> Rendered
     pdf.add_page()
     _header(pdf, receipt)
     _body(pdf, receipt)
-    _closing(pdf, receipt)
+    page, box = _closing(pdf, receipt, verify_url)
     _footer(pdf, receipt, verify_url)
-    page, box = _seal_and_qr(pdf, verify_url)
     return RenderedPdf(bytes(pdf.output()), page, box)
 
 
@@ -143,13 +142,30 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _closing(pdf: FPDF, receipt: Receipt) -> None:
-    """落款: the issuing authority and the date in words, right-aligned under the body (where a
-    seal goes on paper)."""
-    pdf.ln(6)
+def _closing(
+    pdf: FPDF, receipt: Receipt, verify_url: str | None
+) -> tuple[int, tuple[int, int, int, int]]:
+    """One band under the body: the QR code (left), the 落款 (the issuing authority and the date
+    in words) and, at the right, the area the seal is signed into, where a paper seal would go.
+    The band moves to a new page whole when the page is too full; returns the seal's page and
+    box."""
+    height = max(QR_SIZE + 6, SEAL_SIZE[1])
+    if pdf.get_y() + height + 6 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    top = pdf.get_y() + 6
+    if verify_url:
+        pdf.image(qr_png(verify_url), x=pdf.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
+        pdf.set_xy(pdf.l_margin, top + QR_SIZE)
+        pdf.set_font("cjk", size=8)
+        pdf.cell(QR_SIZE, 5, "扫码查验 / Scan to verify", align="C")
+    seal_left = pdf.w - pdf.r_margin - SEAL_SIZE[0]
     pdf.set_font("cjk", size=11)
-    for text in (receipt.department_zh, chinese_date(receipt.issued_on)):
-        pdf.cell(0, 7, text, align="R", new_x="LMARGIN", new_y="NEXT")
+    text_right = seal_left - 4
+    for index, text in enumerate((receipt.department_zh, chinese_date(receipt.issued_on))):
+        pdf.set_xy(pdf.l_margin, top + SEAL_SIZE[1] / 2 - 7 + 7 * index)
+        pdf.cell(text_right - pdf.l_margin, 7, text, align="R")
+    pdf.set_xy(pdf.l_margin, top + height)
+    return pdf.page - 1, box_in_points(seal_left, top, SEAL_SIZE, pdf.h)
 
 
 def _header(pdf: FPDF, receipt: Receipt) -> None:
@@ -202,19 +218,3 @@ def _footer(pdf: FPDF, receipt: Receipt, verify_url: str | None) -> None:
         ]
     )
     pdf.multi_cell(0, 5.5, text)
-
-
-def _seal_and_qr(pdf: FPDF, verify_url: str | None) -> tuple[int, tuple[int, int, int, int]]:
-    """The QR code (left) and the seal area (right) below the text, on a new page when the
-    page is too full; returns the seal's page and box."""
-    height = max(QR_SIZE + 6, SEAL_SIZE[1])
-    if pdf.get_y() + height + 4 > pdf.h - pdf.b_margin:
-        pdf.add_page()
-    top = pdf.get_y() + 4
-    if verify_url:
-        pdf.image(qr_png(verify_url), x=pdf.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
-        pdf.set_xy(pdf.l_margin, top + QR_SIZE)
-        pdf.set_font("cjk", size=8)
-        pdf.cell(QR_SIZE, 5, "扫码查验 / Scan to verify", align="C")
-    left = pdf.w - pdf.r_margin - SEAL_SIZE[0]
-    return pdf.page - 1, box_in_points(left, top, SEAL_SIZE, pdf.h)

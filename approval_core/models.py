@@ -7,6 +7,7 @@ from approval_core.idempotency.models import RememberedAnswer
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
 from approval_core.system.models import RateCounter, SystemAlert
+from approval_core.tallies.models import MetricDelta
 from approval_core.users.models import User
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "CaseRecord",
     "Complaint",
     "Fact",
+    "MetricDelta",
     "RateCounter",
     "Rating",
     "RememberedAnswer",

@@ -20,6 +20,7 @@ from approval_core.tallies.models import MetricDelta
 from approval_core.tallies.service import OPEN_CASES, totals
 from supervisor.metrics.state import StateCollector, Tallies
 from supervisor.metrics.totals import compact_totals, reconcile
+from supervisor.scheduler import Jobs
 from tests.conftest import FrozenClock, People
 from tests.metrics.support import scrape, series, value
 from tests.support import bj, mandatory_materials, settle
@@ -200,3 +201,20 @@ def test_the_triggers_are_there_at_head(engine: Engine) -> None:
         names = set(conn.execute(text(query)).scalars())
     expected = {f"tr_{t}_totals_{e}" for t in ("cases", "alerts") for e in ("insert", "update")}
     assert expected <= names
+
+
+def test_only_the_leader_folds_and_reconciles(
+    client: TestClient, service: ServiceState, people: People, core: CoreDeps, clock: FrozenClock
+) -> None:
+    _history(client, people, core, clock)
+    leader = Jobs(service.sessions, core, service.supervisor, holder="a")
+    other = Jobs(service.sessions, core, service.supervisor, holder="b")
+    assert leader.sweep_if_leader() is not None  # takes the lease
+    assert other.totals_if_leader() is None
+    assert other.reconcile_if_leader() is None
+    folded = leader.totals_if_leader()
+    assert folded is not None
+    assert folded > 0
+    reconciled = leader.reconcile_if_leader()
+    assert reconciled is not None
+    assert reconciled.ok

@@ -8,6 +8,7 @@ from approval_core.idempotency.models import RememberedAnswer
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
 from approval_core.system.models import RateCounter, SystemAlert
+from approval_core.tallies.models import MetricDelta
 from approval_core.users.models import User
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Complaint",
     "Conclusion",
     "Fact",
+    "MetricDelta",
     "RateCounter",
     "Rating",
     "RememberedAnswer",

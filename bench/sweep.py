@@ -3,8 +3,9 @@
 Targets (issue 3): nothing due < 50 ms; 10,000 due < 2 s. Each figure is printed beside a
 full-scan baseline measured in the same run (every open case read and its due moment checked
 in Python, as a sweep without the `next_due_at` index would have to), as a ratio. The 10,000
-are swept twice from the same state (a copy of the database): through the pool of worker
-processes (SUNLIGHT_SWEEP_WORKERS, here --workers, default 2) and in one process.
+are swept three times from the same state (copies of the database): through the pool of worker
+processes (SUNLIGHT_SWEEP_WORKERS, here --workers, default 2), in one process, and in one
+process without the running totals' triggers (migration 0013), to show what they cost.
 
 Usage: python bench/sweep.py [--cases 1000000] [--due 10000] [--workers 2] [--url ...]
 """
@@ -144,6 +145,22 @@ def timed_sweeps(url: str, deps: CoreDeps, workers: int) -> tuple[SweepResult, S
     return quiet, busy
 
 
+def without_totals(url: str) -> str:
+    """A copy of the populated database without the running totals' triggers (migration 0013),
+    to time what they add to a sweep's writes."""
+    plain = clone(url, "plain")
+    engine = make_engine(plain)
+    with engine.begin() as conn:
+        for table in ("cases", "alerts"):
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            else:
+                for event in ("insert", "update"):
+                    conn.execute(text(f"DROP TRIGGER tr_{table}_totals_{event}"))
+    engine.dispose()
+    return plain
+
+
 def store_policy(url: str) -> None:
     """Put the shipped policy in force in the database (sweep workers load it from there)."""
     policy = load_policy(RULES, "python")
@@ -182,11 +199,13 @@ def main() -> None:
     deps = policy.deps("bench", lambda: AS_OF)
     base_s, base_found = full_scan(url)
     pool_url = clone(url, "pool")
+    plain_url = without_totals(url)
     os.sync()  # the setup's writes reach the disk now, not during the timed sweeps
     quiet, one = timed_sweeps(url, deps, 1)
+    _, plain = timed_sweeps(plain_url, deps, 1)
     quiet_pool, many = timed_sweeps(pool_url, deps, args.workers)
     assert quiet.judged == quiet_pool.judged == 0, (quiet, quiet_pool)
-    assert one.judged == many.judged == base_found == args.due, (one, many, base_found)
+    assert one.judged == many.judged == plain.judged == base_found == args.due, (one, many, plain)
     assert one.alerts_matched == many.alerts_matched, (one, many)
     report = {
         "cases": args.cases,
@@ -200,6 +219,8 @@ def main() -> None:
         "ratio_nothing_due_vs_full_scan": round(quiet.seconds / base_s, 5),
         "ratio_due_vs_full_scan": round(many.seconds / base_s, 3),
         "ratio_due_one_process_vs_full_scan": round(one.seconds / base_s, 3),
+        "due_one_process_without_totals_triggers_s": round(plain.seconds, 3),
+        "ratio_due_one_process_vs_without_triggers": round(one.seconds / plain.seconds, 3),
         "alerts_matched": many.alerts_matched,
         "redone": many.redone,
     }
@@ -210,7 +231,9 @@ def main() -> None:
         f"(target < 2 s), {report['due_one_process_s']} s in one process; "
         f"baseline full scan {report['baseline_full_scan_s']} s; ratios "
         f"{report['ratio_nothing_due_vs_full_scan']} / {report['ratio_due_vs_full_scan']} / "
-        f"{report['ratio_due_one_process_vs_full_scan']}"
+        f"{report['ratio_due_one_process_vs_full_scan']}; in one process without the running "
+        f"totals' triggers {report['due_one_process_without_totals_triggers_s']} s (ratio "
+        f"{report['ratio_due_one_process_vs_without_triggers']})"
     )
     print(json.dumps(report))
 

@@ -25,6 +25,7 @@ from supervisor.aftercare import check_complaints
 from supervisor.alerts.models import Lease
 from supervisor.evaluation.bulletins import issue_due
 from supervisor.housekeeping import Pruned, housekeeping
+from supervisor.metrics.totals import Reconciled, compact_totals, reconcile
 from supervisor.notify.channels import SmtpConfig, smtp_config
 from supervisor.notify.deliver import Deliverer
 from supervisor.notify.timers import run_timers, send_digests
@@ -156,6 +157,18 @@ class Jobs:
         with self.sessions() as session, session.begin():
             return [bulletin.number for bulletin in issue_due(session, deps, now)]
 
+    def totals_if_leader(self) -> int | None:
+        """Fold the watch screens' running totals into one row per key (leader only)."""
+        if not try_lease(self.sessions, LEADER, self.holder, self.deps.now(), self.lease_ttl):
+            return None
+        return compact_totals(self.sessions)
+
+    def reconcile_if_leader(self) -> Reconciled | None:
+        """Check the running totals against the rows they count, repair drift (leader only)."""
+        if not try_lease(self.sessions, LEADER, self.holder, self.deps.now(), self.lease_ttl):
+            return None
+        return reconcile(self.sessions)
+
     def deliver(self) -> int:
         """Send due deliveries (any worker: claims keep them apart)."""
         if self.deliverer is None:
@@ -179,6 +192,8 @@ def start(
         ("follow-policy", jobs.follow_policy, poll_seconds),
         ("housekeeping", jobs.housekeeping_if_leader, 3600.0),
         ("bulletins", jobs.bulletins_if_leader, 900.0),
+        ("metrics-totals", jobs.totals_if_leader, sweep_seconds),
+        ("metrics-reconcile", jobs.reconcile_if_leader, 600.0),
     ]
     if watch:
         jobs.watch_rules()  # the first call only notes the files' state

@@ -14,6 +14,8 @@ from approval_core.aftercare.schemas import RatingIn, RemedyIn, RemedyOutcomeIn
 from approval_core.cases.models import Case
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from approval_core.tallies.service import RATINGS
+from approval_core.tallies.service import add as add_to_total
 from approval_core.versioned import compare_and_set, expect
 
 RECORDERS = ("clerk", "head", "supervisor", "admin")
@@ -148,6 +150,7 @@ def rate(session: Session, deps: CoreDeps, case: Case, body: RatingIn) -> Rating
         with session.begin_nested():  # a concurrent rating of the same case may win the insert
             session.add(rating)
             session.flush()
+        add_to_total(session, RATINGS, (rating.level,))  # the watch screens' ratings by level
     except IntegrityError:
         _not_rated(rating_of(session, case.id))
         raise

@@ -33,6 +33,8 @@ from approval_core.outbox.service import emit_fact
 from approval_core.records.models import GENESIS, CaseRecord
 from approval_core.records.service import append_record
 from approval_core.system.service import note_provisional
+from approval_core.tallies.service import CONCLUDED, timeliness
+from approval_core.tallies.service import add as add_to_total
 from approval_core.timeutil import legal_date
 from approval_core.users.service import DEPARTMENT_ROLES
 
@@ -257,6 +259,9 @@ def _record_and_emit(
     # The fact tells what the case looked like when the event happened (imported events are
     # in the past); the row keeps the clock as of now.
     at_event = clock if at >= now else stored_clock(deps, case, at)
+    if action == "conclude":  # the watch screens' throughput and on-time rate (办结)
+        labels = (case.department_code, case.item_code, timeliness(at_event))
+        add_to_total(session, CONCLUDED, labels)
     session.flush()
     fact = {
         "event": {

@@ -137,6 +137,11 @@ def test_the_dashboard_is_provisionable() -> None:
     titles = " ".join(p["title"] for p in panels)
     for subject in ("department", "Overdue", "expire", "Anomalies", "On-time", "Notifications"):
         assert subject.lower() in titles.lower(), subject
+    rows = [p["title"] for p in board["panels"] if p["type"] == "row"]
+    assert "办结与评价 Conclusions and ratings" in rows
+    exprs = " ".join(expr for _, expr in panel_exprs())
+    for counter in ("sunlight_cases_concluded_total", "sunlight_ratings_total"):
+        assert counter in exprs, counter
     provisioning = DEPLOY / "grafana/provisioning"
     assert "type: prometheus" in (provisioning / "datasources/prometheus.yaml").read_text()
     assert "type: file" in (provisioning / "dashboards/sunlight.yaml").read_text()

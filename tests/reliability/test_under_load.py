@@ -7,6 +7,7 @@
   requests with the same Idempotency-Key; every acknowledged action is on record exactly once,
   no alert is duplicated, and every notification reaches the webhook at least once under its
   stable id.
+Both end with the running totals of /metrics equal to the rows they count.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from approval_core.records.verify import verify_records
 from approval_core.timeutil import utcnow
 from approval_core.users.service import add_user
 from supervisor.alerts.models import Alert, AlertEvent
+from supervisor.metrics.totals import reconcile
 from supervisor.notify.models import Delivery
 from supervisor.notify.service import add_contact
 from supervisor.processing import MAX_ATTEMPTS
@@ -99,6 +101,8 @@ def _check(sessions: sessionmaker[Session], ledger: Ledger) -> dict[str, int]:
         assert opened_twice == []
         alerts = int(session.scalar(select(func.count()).select_from(Alert)) or 0)
         facts = int(session.scalar(select(func.count()).select_from(Fact)) or 0)
+    # the running totals of /metrics, written by triggers with each change, equal the rows
+    assert reconcile(sessions).drift == {}
     return {"cases": cases, "records": records, "facts": facts, "alerts": alerts}
 
 

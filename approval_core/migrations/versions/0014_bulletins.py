@@ -1,7 +1,7 @@
 """bulletins (监察通报 and 年终考核): issued once, numbered per year and kind, sealed
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0012"  # 0011 as assigned; relinked after wt-stats's 0012 came in
+down_revision: str | None = "0013"  # 0011 as assigned; relinked after wt-stats's 0012 came in
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -8,6 +8,7 @@ figures are checked against the numbers the generator put in (received, conclude
 ratings). Scores (issue 13 part 2) are not on main yet and are not measured here.
 
 Usage: python bench/statistics.py [--cases 1000000] [--url postgresql+psycopg://...]
+(--url: an empty database; by default a new SQLite file in a temporary folder)
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from approval_core.db import make_engine, make_session_factory
 from approval_core.migrations import upgrade
 from approval_core.records.models import CaseRecord
 from supervisor.alerts.models import Alert, AlertEvent
+from supervisor.evaluation.scoring import score_units
 from supervisor.evaluation.statistics import statistics
 from supervisor.policy.value import load_policy
 
@@ -222,12 +223,20 @@ def baseline(url: str, column: Any) -> float:
 
 
 def measure(url: str, by: str, put: dict[str, int]) -> float:
-    deps = load_policy(RULES).deps("bench", lambda: AS_OF)
+    """Statistics and scores (rules/evaluation.yaml) of the year by `by`, checked against what
+    was written; the seconds both took together."""
+    policy = load_policy(RULES)
+    deps = policy.deps("bench", lambda: AS_OF)
     engine = make_engine(url)
     first, last = YEAR_START.date(), datetime(2025, 12, 31).date()
     with make_session_factory(engine)() as session:
         seconds, rows = timed(lambda: statistics(session, deps, first, last, by, AS_OF))  # type: ignore[arg-type]
     engine.dispose()
+    rules = policy.evaluation
+    if rules is not None and by in rules.scored.units:
+        scoring, scores = timed(lambda: score_units(rows, rules))
+        assert len(scores) == len(rows)
+        seconds += scoring
     total = {name: sum(getattr(row, name) for row in rows)
              for name in ("received", "concluded", "late", "ratings", "cards_removed")}  # fmt: skip
     alerts = sum(r.alerts_warning + r.alerts_yellow + r.alerts_red + r.anomalies for r in rows)
@@ -265,7 +274,8 @@ def main() -> None:
         report[by] = {"s": round(seconds, 2), "baseline_s": round(base, 3),
                       "ratio": round(seconds / base, 1)}  # fmt: skip
         print(
-            f"statistics by {by}: {seconds:.2f} s (target < 10 s); baseline GROUP BY over "
+            f"statistics and scores by {by}: {seconds:.2f} s (target < 10 s); "
+            "baseline GROUP BY over "
             f"cases {base:.3f} s; ratio {seconds / base:.1f}"
         )
     print(json.dumps(report))

@@ -19,11 +19,15 @@ $(STAMP): pyproject.toml
 # Receipts need a CJK font for their PDFs and the tests read PDF text with poppler's pdftotext;
 # both come from Debian packages (installed here if missing, as root; no download at run time);
 # the signing tests also render pages with poppler's pdftoppm to decode the QR code.
+# tests/browser drive Debian's chromium through playwright (launched on /usr/bin/chromium,
+# never `playwright install`: no browser download).
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+CHROMIUM := /usr/bin/chromium
 system-packages:
-	@test -f $(CJK_FONT) && command -v pdftotext >/dev/null || { apt-get update -qq && \
+	@test -f $(CJK_FONT) && command -v pdftotext >/dev/null && test -x $(CHROMIUM) || { \
+	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	  fonts-wqy-zenhei poppler-utils >/dev/null; }
+	  fonts-wqy-zenhei poppler-utils chromium >/dev/null; }
 
 install: $(STAMP) system-packages
 

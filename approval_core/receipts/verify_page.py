@@ -23,8 +23,8 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "special_procedure_notice": ("进入特别程序", "Special procedure"),
     "extension_notice": ("延长办理期限", "Time limit extended"),
 }
-APPROVED = ("准予行政审批", "Approved")
-NOT_APPROVED = ("不予行政审批", "Not approved")
+APPROVED = ("准予", "Granted")  # as the decision document says (决定)
+NOT_APPROVED = ("不予准许", "Refused")
 
 
 @cache

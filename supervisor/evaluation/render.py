@@ -31,6 +31,7 @@ from supervisor.evaluation.report import (
 )
 from supervisor.evaluation.schemas import GRADES
 from supervisor.evaluation.scoring import UnitScore
+from supervisor.evaluation.statistics import Row
 
 UNIT_NAMES = {"department": ("部门", "department"), "handler": ("承办人", "handler"),
               "item": ("事项", "item")}  # fmt: skip
@@ -46,6 +47,7 @@ th, td { border: 1px solid #888; padding: 2px 8px; text-align: left; }
 td.n { text-align: right; }
 small { color: #666; }
 .charts { display: flex; flex-wrap: wrap; gap: 1em; }
+.charts svg { flex: 1 1 440px; max-width: 720px; height: auto; }
 """
 
 
@@ -131,9 +133,16 @@ def _grade(unit: UnitScore | None) -> str:
 
 
 def overview_rows(report: Report) -> list[list[str]]:
-    """One line per unit: rank, key, name, received, concluded, on time, late, rate, score."""
+    """One line per unit: rank, key, name, received, concluded, on time, late, rate, score;
+    ranked units first, best first, then the ungraded in their order."""
     lines = []
-    for row in report.rows:
+
+    def by_rank(row: Row) -> tuple[int, int]:
+        unit = report.score_of(row.key)
+        rank = None if unit is None else unit.rank
+        return (0, rank) if rank is not None else (1, 0)
+
+    for row in sorted(report.rows, key=by_rank):
         unit = report.score_of(row.key)
         rank = "—" if unit is None or unit.rank is None else str(unit.rank)
         score = "—" if unit is None else _value(unit.score)

@@ -59,7 +59,8 @@ def submit_case(
         actor.user_id,
         idempotency_key,
         "POST /api/v1/cases",
-        body.model_dump(mode="json"),
+        # (the body is hashed only when a key is sent)
+        body.model_dump(mode="json") if idempotency_key is not None else None,
         service.core.now(),
         work,
     )
@@ -121,7 +122,7 @@ def act_on_case(
             actor.user_id,
             idempotency_key,
             f"POST /api/v1/cases/{case_id}/actions",
-            body.model_dump(mode="json"),
+            body.model_dump(mode="json") if idempotency_key is not None else None,
             core.now(),
             work,
         )

@@ -11,10 +11,9 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from api import errors, openapi
-from api.correlation import CorrelationMiddleware
 from api.demo import demo_users_present
 from api.deps import ServiceState, guard_parameters
-from api.headers import SecurityHeadersMiddleware
+from api.middleware import EdgeMiddleware
 from api.routers import (
     aftercare,
     alerts,
@@ -127,10 +126,9 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
-    metrics.install(app, service)
-    # Added last, so outermost: the catch-all's 500 carries the id and the security headers.
-    app.add_middleware(CorrelationMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, trusted=service.limiter.trusted)
+    http_metrics = metrics.install(app, service)
+    # Ours, outermost: correlation id, catch-all 500, security headers and request counters.
+    app.add_middleware(EdgeMiddleware, metrics=http_metrics, trusted=service.limiter.trusted)
     openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,25 +1,25 @@
 """Security headers on every answer: no sniffing, no framing, no referrer, a content security
 policy, `no-store` on anything personal and HSTS when the request came over TLS.
 
-A plain ASGI middleware (outermost of ours): it sees every answer, errors and the catch-all's
-500 included. An answer that set its own Content-Security-Policy keeps it (the HTML receipt
-allows its inline style by hash); everything else gets `DEFAULT_CSP`.
+Put on every answer, errors and the catch-all's 500 included, by the outermost middleware
+(`api/middleware.EdgeMiddleware`). An answer that set its own Content-Security-Policy keeps it
+(the HTML receipt allows its inline style by hash); everything else gets `DEFAULT_CSP`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from api.ratelimit import Network, is_trusted
 
 HSTS = "max-age=31536000; includeSubDomains"
 # Swagger UI and ReDoc (FastAPI's /docs and /redoc) load their bundles from jsDelivr and start
 # them with an inline script: they get their own policy, still unframeable.
-_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-_DOCS_CSP = (
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
     "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
@@ -63,31 +63,3 @@ def is_personal(scope: Scope) -> bool:
     if Headers(scope=scope).get("authorization"):
         return True
     return not path.startswith(_SHAREABLE_PREFIXES)
-
-
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, trusted: Sequence[Network] = ()) -> None:
-        self.app = app
-        self.trusted = tuple(trusted)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        personal, tls = is_personal(scope), came_over_tls(scope, self.trusted)
-        docs = scope.get("path") in _DOCS_PATHS
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else DEFAULT_CSP)
-                if personal:
-                    headers["Cache-Control"] = "no-store"
-                if tls:
-                    headers["Strict-Transport-Security"] = HSTS
-            await send(message)
-
-        await self.app(scope, receive, sending)

@@ -26,7 +26,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -322,6 +321,15 @@ def action_to_alert(
     return sorted(seen[c] - answered[c] for c in answered if c in seen)
 
 
+def median(values: list[float]) -> float:
+    """(Not `statistics.median`: bench/statistics.py shadows the standard module here.)"""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -402,8 +410,8 @@ def bench_database(kind: str, args: argparse.Namespace, folder: Path) -> list[st
         for name, (b, s) in results.items():
             lines.append(
                 f"| {kind} | {name} | {s.rate:.0f} | {b.rate:.0f} | **{s.rate / b.rate:.2f}** | "
-                f"{statistics.median(s.p50):.1f} / {max(s.p99):.1f} | "
-                f"{statistics.median(b.p50):.1f} / {max(b.p99):.1f} | "
+                f"{median(s.p50):.1f} / {max(s.p99):.1f} | "
+                f"{median(b.p50):.1f} / {max(b.p99):.1f} | "
                 f"{s.cpu_ms:.2f} | {b.cpu_ms:.2f} | {s.errors} / {b.errors} |"
             )
         rate = results["charge_fee"][1].rate / 2

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, gener
 from prometheus_client import start_http_server as _start_http_server
 
 from api.deps import ServiceState
-from api.middleware import HttpMetrics, HttpMetricsMiddleware
+from api.middleware import HttpMetrics
 from supervisor.metrics.registry import build_registry
 
 router = APIRouter(tags=["metrics"])
@@ -24,12 +24,13 @@ def registry_for(service: ServiceState) -> CollectorRegistry:
     return build_registry(service.supervisor, service.now, engine)
 
 
-def install(app: FastAPI, service: ServiceState) -> None:
-    """Count requests by route and serve /metrics from this app's own registry."""
+def install(app: FastAPI, service: ServiceState) -> HttpMetrics:
+    """Serve /metrics from this app's own registry; the request counters it returns are
+    kept by `api/middleware.EdgeMiddleware`."""
     registry = registry_for(service)
     app.state.metrics = registry
-    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     app.include_router(router)
+    return HttpMetrics(registry)
 
 
 @router.get("/metrics", include_in_schema=False)

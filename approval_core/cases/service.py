@@ -29,7 +29,7 @@ from approval_core.cases.workflow import TERMINAL, CaseState, transition
 from approval_core.conclusions.service import record_conclusion
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, NotFound
-from approval_core.outbox.service import emit_fact
+from approval_core.outbox.service import emit_fact, insert_fact
 from approval_core.records.models import GENESIS, CaseRecord
 from approval_core.records.service import append_record
 from approval_core.system.service import note_provisional
@@ -278,14 +278,8 @@ def _record_and_emit(
         },
         "case": snapshot(deps, case, at_event),
     }
-    emit_fact(
-        session,
-        kind=f"case.{action}",
-        payload=fact,
-        now=now,
-        case_id=case.id,
-        record_id=record.id,
-        flush=False,  # written with the commit
+    insert_fact(
+        session, kind=f"case.{action}", payload=fact, now=now, case_id=case.id, record_id=record.id
     )
     return record
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from approval_core.outbox.models import Fact
@@ -26,3 +27,31 @@ def emit_fact(
     if flush:
         session.flush()
     return fact
+
+
+def insert_fact(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    case_id: str | None = None,
+    record_id: int | None = None,
+) -> None:
+    """`emit_fact` for the request path of every action (issue 12): one Core INSERT in the
+    caller's transaction, now, without an ORM object, its identity-map entry and the unit of
+    work's bookkeeping at commit. The row is the same; nobody in the transaction reads it."""
+    session.execute(
+        _FACTS.insert().values(
+            kind=kind,
+            case_id=case_id,
+            record_id=record_id,
+            payload=payload,
+            created_at=now,
+            processed_at=None,
+            attempts=0,
+        )
+    )
+
+
+_FACTS = cast(Table, Fact.__table__)

@@ -46,7 +46,8 @@ def test_check_passes_on_the_shipped_rules(runner: CliRunner) -> None:
 
 def test_check_lists_the_bases_still_to_verify(runner: CliRunner, rules_copy: RulesDir) -> None:
     before = pending_bases(rules_copy.dir)
-    # The shipped files keep what docs/DOMAIN.md (section 7) could not confirm, each saying what is missing.
+    # The shipped files keep what docs/DOMAIN.md (section 7) could not confirm, each saying
+    # what is missing.
     assert len(before) >= 20
     assert all("待核" in entry.text for entry in before)
     entries = {entry.entry for entry in before}

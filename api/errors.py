@@ -24,6 +24,8 @@ from approval_core.errors import (
     IllegalTransition,
     InvalidInput,
     NotFound,
+    StorageFull,
+    TooLarge,
 )
 
 log = logging.getLogger("sunlight.api")
@@ -34,6 +36,8 @@ _STATUS: dict[type[DomainError], int] = {
     IllegalTransition: 409,
     Forbidden: 403,
     Conflict: 409,
+    TooLarge: 413,
+    StorageFull: 507,
 }
 
 

@@ -153,6 +153,9 @@ def test_filing_with_two_files_makes_the_applicants_case_with_their_hashes_in_th
     # the code shown is the case's: the public progress query takes it
     public = logged_in.get(f"/api/v1/public/cases/{tracking_no}", params={"code": code.group(1)})
     assert public.status_code == 200
+    nothing_asked = logged_in.get(f"/my/cases/{case_id}/supplement")
+    assert "该办件没有补正材料通知" in nothing_asked.text
+    assert 'type="file"' not in nothing_asked.text
     pdf_answer = logged_in.get(f"/file/receipt/{case_id}/pdf")
     assert pdf_answer.status_code == 200
     assert pdf_answer.content.startswith(b"%PDF-")

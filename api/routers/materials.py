@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from api.deps import CurrentActor, Service, ServiceState, unit_of_work
 from approval_core.cases.schemas import SubmitCommand
@@ -18,7 +19,12 @@ from approval_core.context import Actor
 from approval_core.errors import InvalidInput, TooLarge
 from approval_core.inputs import Id, control_character
 from approval_core.materials import service as materials
-from approval_core.materials.schemas import MaterialFileView, Upload, UploadLimits
+from approval_core.materials.schemas import (
+    FiledWithFiles,
+    MaterialFileView,
+    Upload,
+    UploadLimits,
+)
 
 router = APIRouter(prefix="/api/v1/cases", tags=["materials"])
 
@@ -45,7 +51,12 @@ _SUPPLEMENT_BODY = _multipart(
 )
 
 
-@router.post("/with-materials", status_code=201, openapi_extra=_SUBMIT_BODY)
+@router.post(
+    "/with-materials",
+    status_code=201,
+    response_model=FiledWithFiles,
+    openapi_extra=_SUBMIT_BODY,
+)
 async def submit_with_materials(
     request: Request, actor: CurrentActor, service: Service
 ) -> JSONResponse:
@@ -169,7 +180,16 @@ async def _form(request: Request, limits: UploadLimits) -> FormData:
             detail_zh="请以 multipart/form-data 提交：每个文件以其材料编码命名",
             field="files",
         )
-    return await request.form(max_files=limits.max_files + 1, max_fields=limits.max_files + 2)
+    try:
+        return await request.form(max_files=limits.max_files + 1, max_fields=limits.max_files + 2)
+    except HTTPException as exc:  # Starlette's own refusal of the form (400)
+        if "Too many" not in str(exc.detail):
+            raise  # malformed multipart: a 400 problem (api/errors.py)
+        raise InvalidInput(
+            f"too many parts: at most {limits.max_files} files per request",
+            detail_zh=f"文件过多：每次最多上传 {limits.max_files} 个文件",
+            field="files",
+        ) from exc
 
 
 def _command(form: FormData) -> SubmitCommand:

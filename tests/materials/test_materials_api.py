@@ -122,6 +122,16 @@ def test_too_many_files_and_a_missing_command_are_422_naming_the_field(
     answer = _file(client, people, core, files)
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "files"
+    many = _file(client, people, core, files * 3)  # past what the form parser reads
+    assert many.status_code == 422
+    assert many.json()["errors"][0]["field"] == "files"
+    garbage = client.post(
+        URL,
+        content=b"not a form",
+        headers={**people.auth("applicant"), "content-type": "multipart/form-data; boundary=x"},
+    )
+    assert garbage.status_code == 400
+    assert "multipart" in garbage.json()["detail_zh"]
     missing = client.post(
         URL,
         files=[("APPLICATION", ("a.pdf", pdf(), "application/pdf"))],

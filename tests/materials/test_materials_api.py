@@ -196,3 +196,27 @@ def test_the_applicant_answers_a_supplement_notice_by_upload(
         "补交身份证",
     )
     assert last["payload"]["files"][0]["sha256"] == hashlib.sha256(PNG).hexdigest()
+
+
+def test_a_retry_with_the_same_key_gets_the_first_answer_and_stores_nothing_more(
+    client: TestClient, people: People, core: CoreDeps, sessions: sessionmaker[Session]
+) -> None:
+    item = item_in(core, people.department)
+    form = {"command": json.dumps({"item": item, "applicant": APPLICANT})}
+    headers = {**people.auth("applicant"), "Idempotency-Key": "filing-1"}
+
+    def send(data: bytes) -> Any:
+        files = [("APPLICATION", ("a.pdf", data, "application/pdf"))]
+        return client.post(URL, data=form, files=files, headers=headers)
+
+    first, again = send(pdf()), send(pdf())
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert rows(sessions) == (1, 1)
+    settings = client.app.state.service.settings  # type: ignore[attr-defined]
+    assert len(stored(settings.upload_dir)) == 1
+    other = send(pdf(3000))  # the same key with other bytes: another request
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert len(stored(settings.upload_dir)) == 1

@@ -3,6 +3,7 @@ them, list a case's files and download one (for the case's applicant and departm
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,15 +11,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from api.deps import CurrentActor, Service, ServiceState, unit_of_work
+from api.routers.cases import IdempotencyKey, answer_response
 from approval_core.cases.schemas import SubmitCommand
 from approval_core.context import Actor
 from approval_core.errors import InvalidInput, TooLarge
+from approval_core.idempotency.service import Answer, once
 from approval_core.inputs import Id, control_character
 from approval_core.materials import service as materials
-from approval_core.materials.schemas import MaterialFileView, Upload, UploadLimits
+from approval_core.materials.schemas import (
+    FiledWithFiles,
+    MaterialFileView,
+    Upload,
+    UploadLimits,
+)
 
 router = APIRouter(prefix="/api/v1/cases", tags=["materials"])
 
@@ -45,24 +55,35 @@ _SUPPLEMENT_BODY = _multipart(
 )
 
 
-@router.post("/with-materials", status_code=201, openapi_extra=_SUBMIT_BODY)
+@router.post(
+    "/with-materials",
+    status_code=201,
+    response_model=FiledWithFiles,
+    openapi_extra=_SUBMIT_BODY,
+)
 async def submit_with_materials(
-    request: Request, actor: CurrentActor, service: Service
+    request: Request,
+    actor: CurrentActor,
+    service: Service,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """申报 with the materials' files (multipart/form-data): a `command` field (the JSON of
     POST /api/v1/cases) and one file part per material, named by its material code. Each
     file's type is told by its content (PDF, JPEG, PNG, DOCX); the submit record carries
-    every file's SHA-256. The query code is shown only here."""
+    every file's SHA-256. The query code is shown only here. Send an Idempotency-Key to retry
+    safely (the same command and the same files get the first answer)."""
     limits = UploadLimits.from_settings(service.settings)
     form = await _form(request, limits)
     try:
         command = _command(form)
         uploads = _uploads(form, {"command"})
-        body = await run_in_threadpool(_file_case, service, actor, command, uploads, limits)
+        answer = await run_in_threadpool(
+            _file_case, service, actor, command, uploads, limits, idempotency_key
+        )
     finally:
         await form.close()
     service.judge.wake()
-    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/cases/{body['id']}"})
+    return answer_response(answer, {"Location": f"/api/v1/cases/{answer.body['id']}"})
 
 
 def _file_case(
@@ -71,19 +92,37 @@ def _file_case(
     command: SubmitCommand,
     uploads: list[Upload],
     limits: UploadLimits,
-) -> dict[str, Any]:
-    with unit_of_work(service) as session:
+    key: str | None,
+) -> Answer:
+    def work(session: Session) -> Answer:
         case, code, rows = materials.submit_with_files(
             session, service.core, actor, command, uploads, limits
         )
         files = [materials.view(row).model_dump(mode="json") for row in rows]
-        return {
-            "id": case.id,
-            "tracking_no": case.tracking_no,
-            "query_code": code,
-            "state": case.state,
-            "files": files,
-        }
+        body = {"id": case.id, "tracking_no": case.tracking_no, "query_code": code}
+        return Answer(201, {**body, "state": case.state, "files": files})
+
+    return once(
+        service.sessions,
+        actor.user_id,
+        key,
+        "POST /api/v1/cases/with-materials",
+        _fingerprint(command, uploads) if key is not None else None,
+        service.core.now(),
+        work,
+    )
+
+
+def _fingerprint(command: SubmitCommand, uploads: list[Upload]) -> dict[str, Any]:
+    """What makes a retry the same request: the command and each file's part and bytes."""
+    files = []
+    for upload in uploads:
+        digest = hashlib.sha256()
+        while chunk := upload.stream.read(64 * 1024):
+            digest.update(chunk)
+        upload.stream.seek(0)
+        files.append([upload.material, upload.filename, digest.hexdigest()])
+    return {"command": command.model_dump(mode="json"), "files": files}
 
 
 @router.post("/{case_id}/materials", openapi_extra=_SUPPLEMENT_BODY)
@@ -169,7 +208,16 @@ async def _form(request: Request, limits: UploadLimits) -> FormData:
             detail_zh="请以 multipart/form-data 提交：每个文件以其材料编码命名",
             field="files",
         )
-    return await request.form(max_files=limits.max_files + 1, max_fields=limits.max_files + 2)
+    try:
+        return await request.form(max_files=limits.max_files + 1, max_fields=limits.max_files + 2)
+    except HTTPException as exc:  # Starlette's own refusal of the form (400)
+        if "Too many" not in str(exc.detail):
+            raise  # malformed multipart: a 400 problem (api/errors.py)
+        raise InvalidInput(
+            f"too many parts: at most {limits.max_files} files per request",
+            detail_zh=f"文件过多：每次最多上传 {limits.max_files} 个文件",
+            field="files",
+        ) from exc
 
 
 def _command(form: FormData) -> SubmitCommand:

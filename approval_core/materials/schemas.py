@@ -50,3 +50,14 @@ class MaterialFileView(BaseModel):
     uploaded_by: int | None
     action: UploadAction
     record_seq: int
+
+
+class FiledWithFiles(BaseModel):
+    """The answer to filing with files: the case, its query code (shown only here) and the
+    stored files."""
+
+    id: str
+    tracking_no: str
+    query_code: str
+    state: str
+    files: list[MaterialFileView]

@@ -135,12 +135,13 @@ def view(row: MaterialFile) -> MaterialFileView:
 
 
 def orphans(session: Session, limits: UploadLimits, now: datetime, age: timedelta) -> list[Path]:
-    """Stored files without a row, older than `age` (younger ones may belong to a request
-    still running): left only by a process killed between writing and committing."""
+    """Stored files without a row, and partial files, older than `age` (younger ones may
+    belong to a request still running): left only by a process killed between writing and
+    committing, or in the middle of a write."""
     store = FileStore(limits.directory)
     known = set(session.scalars(select(MaterialFile.storage_key)))
     cutoff = (now - age).timestamp()
-    paths = [store.path_of(key) for key in store.keys() - known]
+    paths = [store.path_of(key) for key in store.keys() - known] + store.partials()
     return sorted(p for p in paths if p.stat().st_mtime < cutoff)
 
 

@@ -147,9 +147,14 @@ class FileStore:
 
     def keys(self) -> set[str]:
         """Every stored key (for the housekeeping that finds files without a row)."""
-        if not self.directory.is_dir():
-            return set()
-        return {p.name for p in self.directory.glob("??/*") if not p.name.endswith(PARTIAL_SUFFIX)}
+        return {p.name for p in self._files() if not p.name.endswith(PARTIAL_SUFFIX)}
+
+    def partials(self) -> list[Path]:
+        """Temporary files a killed process left in the middle of a write."""
+        return [p for p in self._files() if p.name.endswith(PARTIAL_SUFFIX)]
+
+    def _files(self) -> list[Path]:
+        return list(self.directory.glob("??/*")) if self.directory.is_dir() else []
 
 
 def _sync_directory(directory: Path) -> None:

@@ -122,6 +122,16 @@ def test_too_many_files_and_a_missing_command_are_422_naming_the_field(
     answer = _file(client, people, core, files)
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "files"
+    many = _file(client, people, core, files * 3)  # past what the form parser reads
+    assert many.status_code == 422
+    assert many.json()["errors"][0]["field"] == "files"
+    garbage = client.post(
+        URL,
+        content=b"not a form",
+        headers={**people.auth("applicant"), "content-type": "multipart/form-data; boundary=x"},
+    )
+    assert garbage.status_code == 400
+    assert "multipart" in garbage.json()["detail_zh"]
     missing = client.post(
         URL,
         files=[("APPLICATION", ("a.pdf", pdf(), "application/pdf"))],
@@ -186,3 +196,27 @@ def test_the_applicant_answers_a_supplement_notice_by_upload(
         "补交身份证",
     )
     assert last["payload"]["files"][0]["sha256"] == hashlib.sha256(PNG).hexdigest()
+
+
+def test_a_retry_with_the_same_key_gets_the_first_answer_and_stores_nothing_more(
+    client: TestClient, people: People, core: CoreDeps, sessions: sessionmaker[Session]
+) -> None:
+    item = item_in(core, people.department)
+    form = {"command": json.dumps({"item": item, "applicant": APPLICANT})}
+    headers = {**people.auth("applicant"), "Idempotency-Key": "filing-1"}
+
+    def send(data: bytes) -> Any:
+        files = [("APPLICATION", ("a.pdf", data, "application/pdf"))]
+        return client.post(URL, data=form, files=files, headers=headers)
+
+    first, again = send(pdf()), send(pdf())
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert rows(sessions) == (1, 1)
+    settings = client.app.state.service.settings  # type: ignore[attr-defined]
+    assert len(stored(settings.upload_dir)) == 1
+    other = send(pdf(3000))  # the same key with other bytes: another request
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert len(stored(settings.upload_dir)) == 1

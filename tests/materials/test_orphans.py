@@ -44,13 +44,16 @@ def test_orphans_are_listed_then_deleted_and_files_with_rows_are_kept(
     store = FileStore(limits.directory)
     old = store.write(io.BytesIO(pdf()), 10_000, ("a.pdf", "APPLICATION"))  # no row: orphan
     young = store.write(io.BytesIO(pdf()), 10_000, ("b.pdf", "APPLICATION"))
+    partial = old.path.with_name("0" * 32 + ".part")  # a write cut short
+    partial.write_bytes(b"%PDF-")
     day_ago = time.time() - 25 * 3600
-    for path in (old.path, store.path_of(kept[0].storage_key)):
+    for path in (old.path, partial, store.path_of(kept[0].storage_key)):
         os.utime(path, (day_ago, day_ago))
 
     listed = cli_env.invoke(main, ["uploads", "orphans"])
     assert listed.exit_code == 0, listed.output
     assert f"orphan {old.path}" in listed.output
+    assert f"orphan {partial}" in listed.output
     assert young.key not in listed.output
     assert kept[0].storage_key not in listed.output
     assert old.path.exists()
@@ -58,5 +61,6 @@ def test_orphans_are_listed_then_deleted_and_files_with_rows_are_kept(
     deleted = cli_env.invoke(main, ["uploads", "orphans", "--delete"])
     assert f"deleted {old.path}" in deleted.output
     assert not old.path.exists()
+    assert not partial.exists()
     assert young.path.exists()
     assert store.path_of(kept[0].storage_key).exists()

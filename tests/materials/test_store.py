@@ -245,3 +245,17 @@ def test_no_space_at_the_write_boundary_is_a_storage_full_error(
     assert len(calls) == 1
     assert stored(limits.directory) == []
     assert rows(sessions) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("../../etc/申请书.pdf", "申请书.pdf"),
+        ("C:\\Users\\张三\\身份证.png", "身份证.png"),
+        ("a\x00b\u202e.pdf", "ab.pdf"),  # NUL and a right-to-left override removed
+        ("..", "file"),
+        ("x" * 300 + ".pdf", "x" * 187 + ".pdf"),  # shortened, the extension kept
+    ],
+)
+def test_the_clients_file_name_is_kept_only_as_a_harmless_name(given: str, shown: str) -> None:
+    assert storage.sanitised_name(given) == shown

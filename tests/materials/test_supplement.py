@@ -16,6 +16,7 @@ from approval_core.errors import Forbidden, IllegalTransition, InvalidInput
 from approval_core.materials import service as materials
 from approval_core.materials.schemas import UploadLimits
 from approval_core.records.service import records_of, verify_chain
+from approval_core.records.verify import verify_records
 from tests.conftest import KEY, FrozenClock, People
 from tests.materials.conftest import PNG, command, pdf, rows, stored, upload
 from tests.support import act, item_in, mandatory_materials
@@ -74,6 +75,8 @@ def test_the_applicant_answers_the_notice_with_every_material_and_the_stop_ends(
         hashlib.sha256(pdf(3000)).hexdigest(),
     ]
     assert verify_chain(records, KEY) == []
+    with sessions() as session:  # `sunlight records verify`: the chain and the case row
+        assert verify_records(session, KEY).findings == []
 
 
 def test_a_partial_answer_is_refused_naming_what_is_missing_and_nothing_is_kept(

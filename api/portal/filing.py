@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import Service, ServiceState
 from api.portal.pages import render, secure_cookies
@@ -19,8 +22,10 @@ from api.portal.security import RequiredApplicant, mark_page, verify_csrf
 from api.portal.uploads import (
     UploadForm,
     UploadRoute,
+    fingerprint,
     limits_of,
     refusal_status,
+    text_field,
     upload_form,
     uploads_of,
 )
@@ -33,6 +38,7 @@ from approval_core.catalogue.schemas import Item
 from approval_core.context import Actor
 from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput, StorageFull, TooLarge
+from approval_core.idempotency.service import Answer, once
 from approval_core.materials import service as materials
 from approval_core.materials.schemas import MaterialFileView, Upload, UploadLimits
 from approval_core.materials.storage import TYPE_NAMES
@@ -52,6 +58,9 @@ RECEIPT_KIND = "receipt_of_materials"  # 申请材料接收凭证, issued by the
 CODE_COOKIE = "sunlight_filed"
 CODE_COOKIE_SECONDS = 30 * 60
 _REFUSALS = (InvalidInput, TooLarge, StorageFull)
+# Each rendering of the form carries a fresh key: sent twice (a double click, a reload of the
+# POST), it files once and both answers lead to the same receipt.
+FORM_KEY = "form_key"
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ def _form_context(
         "max_mib": f"{limits.max_bytes / 1024 / 1024:g}",
         "max_files": limits.max_files,
         "window": service.core.catalogue.acceptance_window(item),
+        "form_key": secrets.token_urlsafe(18),
     }
 
 
@@ -105,9 +115,11 @@ async def filing_form(
     return render(request, "filing/form.html", context)
 
 
-def _file(service: ServiceState, actor: Actor, item_code: str, uploads: list[Upload]) -> Filed:
+def _file(
+    service: ServiceState, actor: Actor, item_code: str, uploads: list[Upload], key: str
+) -> Filed:
     """One transaction: the case, its files and the submit record carrying their SHA-256
-    (nothing of it stays if any part is refused)."""
+    (nothing of it stays if any part is refused); once per form key."""
     if not uploads:
         raise InvalidInput(
             "choose at least one file: the application needs its materials",
@@ -117,11 +129,39 @@ def _file(service: ServiceState, actor: Actor, item_code: str, uploads: list[Upl
     item = service.core.catalogue.get(item_code)  # NotFound before anything else
     command = SubmitCommand(item=item.code, applicant=_applicant(service, actor))
     limits = limits_of(service)
-    with service.sessions() as session, session.begin():
+
+    def work(session: Session) -> Answer:
         case, code, _ = materials.submit_with_files(
             session, service.core, actor, command, uploads, limits
         )
-        return Filed(case.id, case.tracking_no, code)
+        return Answer(303, {"id": case.id, "tracking_no": case.tracking_no, "code": code})
+
+    answer = _once(service, actor, f"POST /file/{item.code}", uploads, key, work)
+    return Filed(answer.body["id"], answer.body["tracking_no"], answer.body["code"])
+
+
+def _once(
+    service: ServiceState,
+    actor: Actor,
+    scope: str,
+    uploads: list[Upload],
+    key: str,
+    work: Callable[[Session], Answer],
+) -> Answer:
+    """`work` in one transaction, at most once per form key (the API's Idempotency-Key
+    store): a form sent again with the same files gets the first answer."""
+    body = fingerprint(uploads) if key else None
+    now = service.now()
+    try:
+        return once(service.sessions, actor.user_id, key or None, scope, body, now, work)
+    except InvalidInput as refused:
+        if refused.field != "Idempotency-Key":
+            raise
+        raise InvalidInput(
+            "this form was sent before with other files: the form is new now, send it again",
+            detail_zh="此表单此前已用其他文件提交过；表单已更新，请重新选择文件后提交",
+            field="files",
+        ) from refused
 
 
 @router.post(
@@ -139,8 +179,9 @@ async def file_case(
     """File the case; a refusal (a file's type or size, a full store) shows the form again
     with the error naming the material and file, and nothing stored."""
     try:
-        uploads = uploads_of(form, set())
-        filed = await run_in_threadpool(_file, service, applicant, item_code, uploads)
+        key = text_field(form, FORM_KEY, 64)
+        uploads = uploads_of(form, {FORM_KEY})
+        filed = await run_in_threadpool(_file, service, applicant, item_code, uploads, key)
     except _REFUSALS as refused:
         context = await run_in_threadpool(_page, service, applicant, item_code)
         context["error"] = refused

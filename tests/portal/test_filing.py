@@ -161,6 +161,28 @@ def test_filing_with_two_files_makes_the_applicants_case_with_their_hashes_in_th
     assert pdf_answer.content.startswith(b"%PDF-")
 
 
+def test_a_form_sent_twice_files_once(
+    logged_in: TestClient, sessions: sessionmaker[Session], store: Path
+) -> None:
+    page = logged_in.get(FORM).text
+    key = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert key is not None
+    fields = {"csrf_token": csrf_of(page), "form_key": key.group(1)}
+    first = logged_in.post(FORM, data=fields, files=_two_files(), follow_redirects=False)
+    again = logged_in.post(FORM, data=fields, files=_two_files(), follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert rows(sessions) == (2, 1)
+    assert len(stored(store)) == 2
+    # the same form with other files: refused, and the form comes back with a new key
+    other = [("APPLICATION", ("另一份.pdf", pdf(4000), "application/pdf"))]
+    changed = logged_in.post(FORM, data=fields, files=other, follow_redirects=False)
+    assert changed.status_code == 422
+    assert "此表单此前已用其他文件提交过" in changed.text
+    assert key.group(1) not in changed.text
+    assert rows(sessions) == (2, 1)
+
+
 def test_the_query_code_is_shown_only_to_the_browser_that_filed(
     logged_in: TestClient, applicant_account: ApplicantLogin, service: ServiceState
 ) -> None:

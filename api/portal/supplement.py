@@ -30,7 +30,7 @@ from approval_core.cases.models import Case
 from approval_core.catalogue.schemas import Material
 from approval_core.context import Actor
 from approval_core.db import read_only
-from approval_core.errors import InvalidInput, StorageFull, TooLarge
+from approval_core.errors import IllegalTransition, InvalidInput, StorageFull, TooLarge
 from approval_core.materials import service as materials
 from approval_core.materials.schemas import Upload
 from approval_core.materials.storage import TYPE_NAMES
@@ -137,6 +137,10 @@ async def supplement(
         note = text_field(form, NOTE_FIELD, NOTE_LIMIT)
         uploads = uploads_of(form, {NOTE_FIELD})
         await run_in_threadpool(_supplement, service, applicant, case_id, uploads, note)
+    except IllegalTransition:
+        # no supplement pending (any more): sent twice, the first answer was received;
+        # the page says what there is
+        return RedirectResponse(f"/my/cases/{case_id}/supplement", status_code=303)
     except _REFUSALS as refused:
         context = await run_in_threadpool(_context, service, applicant, case_id)
         context["error"] = refused

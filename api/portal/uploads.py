@@ -22,6 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import ServiceState
 from api.portal.pages import CSRF_FIELD
 from approval_core.errors import DomainError, InvalidInput, StorageFull, TooLarge
+from approval_core.inputs import control_character
 from approval_core.materials.schemas import Upload, UploadLimits
 
 # Room for the form's own fields (CSRF token, a note) besides the files' bytes.
@@ -135,14 +136,19 @@ def refusal_status(error: DomainError) -> int:
 
 
 def text_field(form: FormData, name: str, limit: int) -> str:
-    """A short text field of the form (stripped; longer than `limit` is refused)."""
+    """A text field of the form, stripped; refused when longer than `limit` or holding
+    control characters (line breaks and tabs allowed)."""
     value = form.get(name)
     if value is None:
         return ""
-    if not isinstance(value, str) or len(value) > limit:
+    if (
+        not isinstance(value, str)
+        or len(value) > limit
+        or control_character(value, free_text=True) is not None
+    ):
         raise InvalidInput(
-            f"{name} must be text of at most {limit} characters",
-            detail_zh=f"{name} 须为不超过 {limit} 字的文本",
+            f"{name} must be text of at most {limit} characters, without control characters",
+            detail_zh=f"{name} 须为不超过 {limit} 字的文本，不能包含控制字符",
             field=name,
         )
     return value.strip()

@@ -344,6 +344,9 @@ def test_the_applicant_answers_the_supplement_notice_by_upload(
     status, _, html = _post(logged_in, path, partial)
     assert status == 422
     assert "FIRM_CONSENT" in html
+    status, _, html = _post(logged_in, path, partial, {"note": "a\x00b"})
+    assert status == 422
+    assert "note 须为不超过 2000 字的文本，不能包含控制字符" in html
     clock.advance(minutes=10)
     both = [*partial, ("FIRM_CONSENT", ("同意函.png", PNG, "image/png"))]
     status, location, _ = _post(logged_in, path, both, {"note": "已补齐"})
@@ -361,6 +364,9 @@ def test_the_applicant_answers_the_supplement_notice_by_upload(
         hashlib.sha256(pdf()).hexdigest(),
         hashlib.sha256(PNG).hexdigest(),
     }
+    twice = _post(logged_in, path, both, {"note": "已补齐"})  # a double click
+    assert twice[:2] == (303, path)
+    assert rows(sessions) == (4, 1)  # two filed, two supplemented: the second click added none
     done = logged_in.get(path).text
     assert "补正材料已收到" in done
     assert "同意函.png" in done

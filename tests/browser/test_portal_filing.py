@@ -55,6 +55,15 @@ def _log_in(look: Look, account: ApplicantLogin) -> None:
     look.failed.clear()
 
 
+def _fits_phone(look: Look, name: str) -> None:
+    """The page at 375 px: no sideways scroll (long hashes and names wrap); a screenshot."""
+    look.page.set_viewport_size({"width": 375, "height": 740})
+    width = look.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"{name} scrolls sideways at 375 px ({width} px wide)"
+    look.screenshot(name)
+    look.page.set_viewport_size({"width": 1024, "height": 768})
+
+
 def _clean(look: Look, lang: str = "zh-CN") -> None:
     assert problems(look.page, lang=lang) == []
     assert look.foreign_requests() == []
@@ -98,6 +107,7 @@ def test_file_with_two_uploads_then_answer_the_supplement_notice(
     assert "身份证.png" in page.locator("table.files").inner_text()
     _clean(look)
     look.screenshot("filing-receipt")
+    _fits_phone(look, "filing-receipt-375")
     with page.expect_download() as download:
         page.get_by_role("link", name="下载凭证（PDF，已电子签章）").click()
     assert download.value.suggested_filename.endswith(".pdf")
@@ -129,6 +139,7 @@ def test_file_with_two_uploads_then_answer_the_supplement_notice(
     assert "资格证书.pdf" in page.locator("table.files").inner_text()
     _clean(look)
     look.screenshot("supplement-received")
+    _fits_phone(look, "supplement-received-375")
     with sessions() as session:
         kept = session.scalars(select(MaterialFile).where(MaterialFile.case_id == case_id)).all()
     assert sorted(f.action for f in kept) == ["submit", "submit", "supplement", "supplement"]

@@ -25,8 +25,15 @@ DOCS_CSP = (
     "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
     "worker-src 'self' blob:; frame-ancestors 'none'"
 )
-# Answers anyone may keep: the public catalogue and the API's own description.
-_SHAREABLE_PREFIXES = ("/api/v1/items", "/openapi.json", "/docs", "/redoc", "/healthz")
+# Answers anyone may keep: the public catalogue, the API's own description, the static files.
+_SHAREABLE_PREFIXES = (
+    "/api/v1/items",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/healthz",
+    "/static/",
+)
 
 
 def content_security_policy(style_hashes: Iterable[str] = ()) -> str:

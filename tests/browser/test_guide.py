@@ -58,21 +58,21 @@ def test_from_the_home_page_to_a_downloaded_form(look: Look, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
-    ("path", "lang"),
+    ("path", "lang", "shot"),
     [
-        ("/", "zh-CN"),
-        ("/guide/LAWYER-PRACTICE", "zh-CN"),
-        ("/guide/LEGAL-AID-APPLICATION?lang=en", "en"),
+        ("/", "zh-CN", "375-home"),
+        ("/?lang=en", "en", "375-home-en"),
+        ("/guide/LAWYER-PRACTICE", "zh-CN", "375-guide"),
+        ("/guide/LEGAL-AID-APPLICATION?lang=en", "en", "375-guide-en"),
     ],
 )
-def test_the_guide_at_phone_width(look: Look, path: str, lang: str) -> None:
+def test_the_guide_at_phone_width(look: Look, path: str, lang: str, shot: str) -> None:
     look.page.set_viewport_size({"width": 375, "height": 740})
     look.open(path)
     width = look.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"{path} scrolls sideways at 375 px ({width} px wide)"
     _own_and_clean(look, lang)
-    name = path.strip("/").replace("/", "-").replace("?lang=", "-") or "home"
-    look.screenshot(f"375-{name}")
+    look.screenshot(shot)
 
 
 def test_an_unknown_item_in_the_browser(look: Look) -> None:

@@ -36,7 +36,6 @@ from approval_core.catalogue.schemas import (
     Issuer,
     Item,
     ItemsFile,
-    Material,
     StopType,
     TimelinessClock,
 )
@@ -69,8 +68,7 @@ class Catalogue:
     stop_types: Mapping[str, StopType]
     clock: ClockSettings
     fees: Mapping[str, Fee]  # item code -> fee standard (rules/fees.yaml)
-    version: str  # sha256 prefix of the three files' bytes and of the forms they name
-    # path -> blank form (rules/forms/) named by a material's `form:`
+    version: str  # sha256 prefix of the three files' bytes and of `forms` (path -> blank form)
     forms: Mapping[str, FormFile] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
     # item code -> ClockPolicy: the catalogue never changes once loaded (a sweep asks per case)
     _policies: dict[str, ClockPolicy] = dataclasses.field(
@@ -197,7 +195,10 @@ class Catalogue:
             "legal_basis": [b.model_dump(mode="json") for b in item.legal_basis],
             "conditions": [c.model_dump(mode="json") for c in item.conditions],
             "conditions_basis": [b.model_dump(mode="json") for b in item.conditions_basis],
-            "materials": [self._material_view(m) for m in item.materials],
+            "materials": [
+                {**m.model_dump(mode="json"), "form_sha256": m.form and self.forms[m.form].sha256}
+                for m in item.materials
+            ],
             "flow": [s.model_dump(mode="json") for s in item.flow],
             "time_limits": {
                 "unit": item.limit_unit,
@@ -217,10 +218,6 @@ class Catalogue:
             "supervision_phone": item.supervision_phone,
             "catalogue_version": self.version,
         }
-
-    def _material_view(self, material: Material) -> dict[str, Any]:
-        form = self.forms.get(material.form) if material.form else None
-        return {**material.model_dump(mode="json"), "form_sha256": form and form.sha256}
 
 
 def load_catalogue(rules_dir: Path) -> Catalogue:

@@ -81,3 +81,20 @@ def test_an_unknown_item_in_the_browser(look: Look) -> None:
     assert "NO-SUCH-ITEM" in look.page.locator("main").inner_text()
     assert problems(look.page, lang="en") == []
     look.screenshot("unknown-item-en")
+
+
+def test_a_form_is_reached_and_downloaded_with_the_keyboard(look: Look) -> None:
+    look.open("/guide/NOTARY-PRACTICE")
+    page = look.page
+    target = "/guide/NOTARY-PRACTICE/forms/APPLICATION"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == target:
+            break
+    else:
+        pytest.fail(f"{target} was not reached with the Tab key")
+    look.screenshot("keyboard-focus")
+    with page.expect_download() as caught:
+        page.keyboard.press("Enter")
+    assert caught.value.suggested_filename == "担任公证员申请书.pdf"
+    _own_and_clean(look)

@@ -84,3 +84,23 @@ def test_redoc_shows_the_operations_and_searches_offline(look: Look) -> None:
     assert not page.get_by_role("img", name="redocly logo").is_visible()
     _own_and_clean(look, (REDOC_JS,), refused)
     assert refused == [REDOCLY_LOGO]
+
+
+def test_swagger_ui_tries_an_operation_under_its_policy(look: Look) -> None:
+    """ "Try it out" calls the API from the page (same origin, which the policy allows)."""
+    refused = _refused_by_policy(look)
+    look.open("/docs")
+    page = look.page
+    catalogue = page.locator(".opblock-get:has(.opblock-summary-path[data-path='/api/v1/items'])")
+    catalogue.locator(".opblock-summary-path").click()
+    catalogue.locator("button.try-out__btn").click()
+    catalogue.locator("button.execute").click()
+    status = catalogue.locator(".live-responses-table tr.response .response-col_status").first
+    status.wait_for(state="visible")
+    assert status.inner_text().strip() == "200"
+    assert "supervision_phone" in catalogue.locator(".live-responses-table").inner_text()
+    assert f"{look.base}/api/v1/items" in look.requests
+    catalogue.locator(".live-responses-table").scroll_into_view_if_needed()
+    look.screenshot("docs-swagger-ui-try-it-out", full_page=False)
+    _own_and_clean(look, (SWAGGER_JS, SWAGGER_CSS), refused)
+    assert refused == []

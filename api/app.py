@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
-from api import apidocs, errors, openapi
+from api import apidocs, errors, openapi, portal
 from api.demo import demo_users_present
 from api.deps import ServiceState, guard_parameters
 from api.middleware import EdgeMiddleware
@@ -128,6 +128,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    portal.install(app)  # the service hall's pages and their static files
     http_metrics = metrics.install(app, service)
     # Ours, outermost: correlation id, catch-all 500, security headers and request counters.
     app.add_middleware(EdgeMiddleware, metrics=http_metrics, trusted=service.limiter.trusted)

@@ -17,14 +17,15 @@ from starlette.types import Scope
 from api.ratelimit import Network, is_trusted
 
 HSTS = "max-age=31536000; includeSubDomains"
-# Answers anyone may keep: the public catalogue, the API's own description and docs pages.
+# Answers anyone may keep: the public catalogue, the API's own description and docs pages,
+# the static files (the portal's and the docs' vendored bundles).
 _SHAREABLE_PREFIXES = (
     "/api/v1/items",
     "/openapi.json",
     "/docs",
     "/redoc",
-    "/static/apidocs/",
     "/healthz",
+    "/static/",
 )
 
 

@@ -162,3 +162,13 @@ def look(
         yield seen
     finally:
         context.close()
+
+
+def portal_login(look: Look, login: str, password: str) -> None:
+    """Log the browser in through the service hall's log-in form, as a person would."""
+    look.open("/account/login")
+    look.page.get_by_label("手机号码或电子邮箱").fill(login)
+    look.page.get_by_label("密码").fill(password)
+    look.page.get_by_role("button", name="登录").click()
+    look.page.wait_for_load_state("load")
+    assert "/account/login" not in look.page.url, "the log-in was refused"

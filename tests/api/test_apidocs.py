@@ -1,6 +1,6 @@
 """The API's own docs work offline: /docs, /docs/oauth2-redirect and /redoc name no other host,
 every file they reference is served here with its type, the vendored files are the ones their
-README lists and the package ships, and a wider `/static` mount added later does not hide them.
+README lists and the package ships, and a wider `/static` mount (the portal's) does not hide them.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
 
+from api import apidocs
 from api.apidocs import FAVICON, REDOC_JS, STATIC_DIR, SWAGGER_CSS, SWAGGER_JS
-from api.app import create_app
-from api.deps import ServiceState
 from tests.conftest import REPO
 
 # src="…", href="…", ReDoc's spec-url="…" and Swagger UI's `url: '…'`.
@@ -70,17 +70,29 @@ def test_the_bundles_may_be_cached_and_unknown_files_are_404(client: TestClient)
     assert client.get("/static/apidocs/redoc/").status_code == 404  # no directory listing
 
 
-def test_a_wider_static_mount_added_later_keeps_the_docs_files(
-    service: ServiceState, tmp_path: Path
-) -> None:
-    """The portal mounts its own files at /static after the docs are installed."""
-    (tmp_path / "portal.css").write_text("body { margin: 0 }")
-    app = create_app(service)
-    app.mount("/static", StaticFiles(directory=tmp_path), name="static")
-    client = TestClient(app)
-    assert client.get("/static/portal.css").text == "body { margin: 0 }"
+def test_the_portals_static_files_and_the_docs_files_are_both_served(client: TestClient) -> None:
+    """The portal mounts `/static` (api/portal/static/); the docs' files are under it."""
+    css = client.get("/static/portal.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
     assert client.get(REDOC_JS).status_code == 200
     assert client.get(SWAGGER_CSS).headers["content-type"].startswith("text/css")
+
+
+def test_a_wider_static_mount_made_after_the_docs_does_not_hide_them(tmp_path: Path) -> None:
+    (tmp_path / "site.css").write_text("body { margin: 0 }")
+    app = FastAPI(docs_url=None, redoc_url=None)
+    apidocs.install(app)
+    app.mount("/static", StaticFiles(directory=tmp_path), name="static")
+    client = TestClient(app)
+    assert client.get("/static/site.css").text == "body { margin: 0 }"
+    assert client.get(REDOC_JS).status_code == 200
+    assert client.get("/docs").status_code == 200
+
+
+def test_fastapis_own_docs_pages_must_be_off() -> None:
+    with pytest.raises(RuntimeError, match="docs_url=None"):
+        apidocs.install(FastAPI())
 
 
 def _vendored() -> set[str]:

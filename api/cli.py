@@ -105,8 +105,11 @@ def serve(host: str | None, port: int | None) -> None:
     settings = get_settings()
     state = _state()
     scheduler = _start_jobs(state)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    base = f"http://{bind_host}:{bind_port}"
+    click.echo(f"网上办事大厅 / Online service hall: {base}/   API docs: {base}/docs")
     try:
-        uvicorn.run(create_app(state), host=host or settings.host, port=port or settings.port)
+        uvicorn.run(create_app(state), host=bind_host, port=bind_port)
     finally:
         scheduler.shutdown(wait=False)
         if state.sweep_pool is not None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from approval_core.accounts import service as accounts
 from approval_core.cases import service as cases
 from approval_core.cases.labels import STATE_LABELS
 from approval_core.cases.models import Case
@@ -270,15 +271,31 @@ def _cases(d: _Demo) -> None:
     d.do(wd, "demo-applicant", "withdraw", d.at(3, 9), reason="申请人主动撤回")
 
 
+# The demo applicant's log-in to the service hall (the account of the demo-applicant user,
+# so "my cases" lists the demo cases).
+DEMO_LOGIN = ("13800000000", "demo-applicant-2026")
+
+
+def _portal_account(session: Session, core: CoreDeps, user_id: int | None) -> None:
+    if user_id is None or accounts.account_of(session, user_id) is not None:
+        return
+    applicant = Applicant(name="张三", id_number="36010219900101123X", phone=DEMO_LOGIN[0])
+    login, password = DEMO_LOGIN
+    accounts.attach_account(
+        session, core.now(), user_id, login=login, password=password, applicant=applicant
+    )
+
+
 def load_demo(session: Session, core: CoreDeps, *, if_empty: bool) -> list[str]:
     """Create demo users and cases; returns lines to print (tokens, tracking numbers)."""
     users = _users(session, core)
+    _portal_account(session, core, users["demo-applicant"].user_id)
     existing = session.scalar(select(func.count()).select_from(Case)) or 0
     lines = ["Demo tokens (Authorization: Bearer <token>):"]
     lines += [f"  {role:<10} {token:<16} {name}" for token, name, role, _ in DEMO_USERS]
     if existing and if_empty:
         lines.append(f"{existing} cases exist already; demo cases not loaded again.")
-        return lines
+        return lines + portal_lines()
     demo = _Demo(session, core, core.now(), users)
     _cases(demo)
     demo.clocks_as_of_now()
@@ -289,4 +306,13 @@ def load_demo(session: Session, core: CoreDeps, *, if_empty: bool) -> list[str]:
         state = f"{STATE_LABELS[case.state][0]} {case.state}"
         lines.append(f"  {case.tracking_no}  {code}  {state:<19} {case.applicant_name}")
     lines.append("Open http://127.0.0.1:8000/docs for the API.")
+    lines += portal_lines()
     return lines
+
+
+def portal_lines(base: str = "http://127.0.0.1:8000") -> list[str]:
+    login, password = DEMO_LOGIN
+    return [
+        f"网上办事大厅 / Online service hall: {base}/",
+        f"  demo applicant log-in: {login} / {password}",
+    ]

@@ -1,14 +1,17 @@
-"""Every error leaves as application/problem+json (RFC 9457), mapped once, here."""
+"""Every error leaves as application/problem+json (RFC 9457), mapped once, here; a page of the
+service hall (and a browser asking for an unknown page) gets the same error as an HTML page in
+the reader's language instead (`api/portal/pages.py` registers that renderer)."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,6 +41,26 @@ _STATUS: dict[type[DomainError], int] = {
 }
 
 
+# (request, status, title, detail) -> the error as a page; set by api/portal when installed.
+PageRenderer = Callable[[Request, int, tuple[str, str], tuple[str, str]], Response]
+_page_renderer: list[PageRenderer] = []
+
+
+def render_pages_with(renderer: PageRenderer) -> None:
+    _page_renderer[:] = [renderer]
+
+
+def _wants_page(request: Request) -> bool:
+    """A portal page's error (its routes mark the request), or a browser's request for a
+    page that does not exist (outside the JSON API)."""
+    if not _page_renderer:
+        return False
+    if getattr(request.state, "portal", False):
+        return True
+    accept = request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "text/html" in accept
+
+
 def wants_english(request: Request) -> bool:
     return request.headers.get("accept-language", "").lower().startswith("en")
 
@@ -51,8 +74,12 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     current: dict[str, Any] | None = None,
-) -> JSONResponse:
+) -> Response:
     """A problem document; `title`/`detail` are (Chinese, English), shown per Accept-Language."""
+    if _wants_page(request):
+        page = _page_renderer[0](request, status, title, detail)
+        page.headers.update(headers or {})
+        return page
     english = wants_english(request)
     body: dict[str, Any] = {
         "type": f"https://sunlight.example/problems/{kind}",
@@ -75,7 +102,7 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _domain(request: Request, exc: Exception) -> JSONResponse:
+def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
     errors = (
@@ -94,7 +121,7 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _validation(request: Request, exc: Exception) -> JSONResponse:
+def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in raw):
@@ -149,7 +176,7 @@ def _http_zh(status: int, text: str) -> str:
     return _HTTP_TITLE_ZH.get(status, "请求失败")  # no English inside a Chinese answer
 
 
-def _http(request: Request, exc: Exception) -> JSONResponse:
+def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     text = str(exc.detail)
     return problem(
@@ -162,7 +189,7 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _stale(request: Request, _exc: Exception) -> JSONResponse:
+def _stale(request: Request, _exc: Exception) -> Response:
     return problem(
         request,
         409,
@@ -176,7 +203,7 @@ def _stale(request: Request, _exc: Exception) -> JSONResponse:
 _RACE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
-def _integrity(request: Request, exc: Exception) -> JSONResponse:
+def _integrity(request: Request, exc: Exception) -> Response:
     """A unique or foreign key violation the service's own checks did not foresee: another
     request wrote the same thing meanwhile. Nothing of this request was written."""
     assert isinstance(exc, DBAPIError)
@@ -207,7 +234,7 @@ def _sqlstate(exc: DBAPIError) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def unexpected(request: Request, exc: BaseException) -> JSONResponse:
+def unexpected(request: Request, exc: BaseException) -> Response:
     """Anything nobody foresaw: logged with its traceback under the request id, answered as a
     500 problem carrying that id and nothing of the error itself."""
     request_id = getattr(request.state, "request_id", "-")

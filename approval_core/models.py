@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic (the supervisor's tables live in its package)."""
 
+from approval_core.accounts.models import ApplicantAccount, PortalSession
 from approval_core.aftercare.models import Complaint, Rating, Remedy
 from approval_core.cases.models import Case
 from approval_core.conclusions.models import Conclusion
@@ -13,6 +14,7 @@ from approval_core.tallies.models import MetricDelta
 from approval_core.users.models import User
 
 __all__ = [
+    "ApplicantAccount",
     "Base",
     "Case",
     "CaseRecord",
@@ -21,6 +23,7 @@ __all__ = [
     "Fact",
     "MaterialFile",
     "MetricDelta",
+    "PortalSession",
     "RateCounter",
     "Rating",
     "RememberedAnswer",

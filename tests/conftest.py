@@ -221,3 +221,28 @@ def cli_env(
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
+
+
+@dataclass(frozen=True)
+class ApplicantLogin:
+    """A registered applicant of the service hall: the account's actor and its log-in."""
+
+    actor: Actor
+    login: str
+    password: str
+
+
+@pytest.fixture
+def applicant_account(sessions: sessionmaker[Session], core: CoreDeps) -> ApplicantLogin:
+    """A person's account (password log-in) in the service hall."""
+    from approval_core.accounts.service import create_account
+    from approval_core.cases.schemas import Applicant
+
+    applicant = Applicant(name="赵申请", id_number="36010219900101123X", phone="13912345678")
+    password = "correct-horse-42"
+    with sessions() as session, session.begin():
+        account = create_account(
+            session, core.now(), login="13912345678", password=password, applicant=applicant
+        )
+        actor = Actor(account.user_id, account.name, "applicant", None)
+    return ApplicantLogin(actor, "13912345678", password)

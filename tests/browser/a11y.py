@@ -92,12 +92,13 @@ def text_contrasts(page: Page) -> list[TextContrast]:
     return out
 
 
-def problems(page: Page) -> list[str]:
-    """What the page gets wrong of the basics (empty when it passes)."""
+def problems(page: Page, lang: str = "zh-CN") -> list[str]:
+    """What the page gets wrong of the basics (empty when it passes); `lang` is the language
+    the page is expected to declare (en for the English pages of the service hall)."""
     found = []
-    lang = page.evaluate("() => document.documentElement.lang")
-    if lang != "zh-CN":
-        found.append(f"<html lang> is {lang!r}, not zh-CN")
+    declared = page.evaluate("() => document.documentElement.lang")
+    if declared != lang:
+        found.append(f"<html lang> is {declared!r}, not {lang}")
     headings: list[dict[str, Any]] = page.evaluate(_HEADINGS)
     if not headings or headings[0]["level"] != 1:
         found.append(f"the first heading is not an h1: {headings[:1]}")

@@ -1,7 +1,7 @@
 """material_files: uploaded application materials (where the bytes are kept, their SHA-256)
 
 Revision ID: 0018
-Revises: 0016 (to be relinked to 0017, applicant accounts, when both are merged)
+Revises: 0017
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from approval_core.db import UTCDateTime
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +221,24 @@ def test_a_retry_with_the_same_key_gets_the_first_answer_and_stores_nothing_more
     assert other.status_code == 422
     assert other.json()["errors"][0]["field"] == "Idempotency-Key"
     assert len(stored(settings.upload_dir)) == 1
+
+
+def test_the_receipt_of_materials_lists_each_file_with_its_sha256(
+    client: TestClient, people: People, core: CoreDeps
+) -> None:
+    body = pdf(4000)
+    filed = _file(client, people, core, [("APPLICATION", ("申请书.pdf", body, "application/pdf"))])
+    url = f"/api/v1/cases/{filed.json()['id']}/receipts/receipt_of_materials"
+    receipt = client.get(url, headers=people.auth("applicant"))
+    assert receipt.status_code == 200
+    text = json.dumps(receipt.json(), ensure_ascii=False)
+    assert "收到文件" in text
+    assert (
+        f"申请书.pdf（APPLICATION，4000 字节 / bytes）SHA-256 {hashlib.sha256(body).hexdigest()}"
+        in text
+    )
+    printed = client.get(url, params={"format": "pdf"}, headers=people.auth("applicant"))
+    assert printed.status_code == 200
+    assert printed.content.startswith(b"%PDF-")
+    Path("var/screenshots").mkdir(parents=True, exist_ok=True)
+    Path("var/screenshots/receipt_of_materials_with_files.pdf").write_bytes(printed.content)

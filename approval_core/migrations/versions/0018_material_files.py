@@ -1,7 +1,7 @@
 """material_files: uploaded application materials (where the bytes are kept, their SHA-256)
 
 Revision ID: 0018
-Revises: 0017 (applicant accounts)
+Revises: 0017
 Create Date: 2026-12-03 10:00:00
 """
 

@@ -37,13 +37,11 @@ def from_validation(
         path = described["field"]
         name = names.get(path, path)
         zh, en = labels.get(name, (name, name))
+        message_zh = str(described["message_zh"]).removeprefix(f"{path}：")
+        message_en = str(described["message_en"]).removeprefix(f"{path}: ")
         found.setdefault(
             name,
-            FieldProblem(
-                name,
-                str(described["message_en"]).replace(path, en, 1),
-                str(described["message_zh"]).replace(path, zh, 1),
-            ),
+            FieldProblem(name, message_en.replace(path, en, 1), message_zh.replace(path, zh, 1)),
         )
     return found
 

@@ -119,6 +119,7 @@ def callback(
                 "the log-in request expired or did not start here: please log in again",
             )
         if error or not code:
+            error = error[:100]  # the platform's word, shown escaped and short
             raise oidc.PlatformRefused(
                 f"平台未完成授权（{error or '没有授权码'}）",
                 f"the platform did not authorise the log-in ({error or 'no code'})",

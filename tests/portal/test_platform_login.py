@@ -6,6 +6,7 @@ bad token (nonce, audience, expiry, signature) refused with a page saying so."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -157,3 +158,15 @@ def test_without_settings_there_is_no_button_and_no_flow(client: TestClient) -> 
     page = client.get("/account/login")
     assert "统一身份认证" not in page.text
     assert client.get("/account/oidc/start").status_code == 404
+
+
+def test_a_refusal_at_the_platform_is_said_on_the_page(hall: str, platform: FakePlatform) -> None:
+    with httpx.Client() as browser:
+        start = browser.get(f"{hall}/account/oidc/start")
+        state = parse_qs(urlsplit(str(start.headers["location"])).query)["state"][0]
+        page = browser.get(
+            f"{hall}/account/oidc/callback", params={"error": "access_denied", "state": state}
+        )
+        assert page.status_code == 400
+        assert "平台未完成授权（access_denied）" in page.text
+    assert platform.tokens_issued == 0

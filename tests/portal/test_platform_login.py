@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.deps import ServiceState
 from approval_core.accounts.models import ApplicantAccount, PortalSession
+from approval_core.settings import Settings
 from supervisor.runtime import Supervisor
 from tests.conftest import ApplicantLogin, FrozenClock
 from tests.conftest import test_settings as settings_for
@@ -170,3 +171,11 @@ def test_a_refusal_at_the_platform_is_said_on_the_page(hall: str, platform: Fake
         assert page.status_code == 400
         assert "平台未完成授权（access_denied）" in page.text
     assert platform.tokens_issued == 0
+
+
+def test_the_issuer_must_be_a_web_address_and_https_in_production(db_url: str) -> None:
+    with pytest.raises(ValueError, match="SUNLIGHT_OIDC_ISSUER must start with"):
+        settings_for(db_url, oidc_issuer="platform.example.gov.cn")
+    with pytest.raises(ValueError, match="SUNLIGHT_OIDC_ISSUER must be https:// in production"):
+        Settings(environment="production", oidc_issuer="http://platform.example.gov.cn")
+    assert settings_for(db_url, oidc_issuer="http://127.0.0.1:1").oidc_issuer.startswith("http:")

@@ -88,6 +88,17 @@ class Settings(BaseSettings):
     sms_access_key: str = ""
     sms_secret: str = ""
     sms_sign_name: str = ""
+    # The provider's template (模板编号) of the password-reset code, params {code, minutes}.
+    sms_reset_template: str = "SMS_SUNLIGHT_RESET_CODE"
+    # Log-in through the province's unified identity platform (OpenID Connect, authorization
+    # code flow with PKCE): the issuer (its /.well-known/openid-configuration is read), this
+    # service's client id and secret there, and the ID token claim carrying the 居民身份证号.
+    # The log-in button shows only when issuer and client id are set. The platform's host must
+    # be public or inside SUNLIGHT_OUTBOUND_ALLOW.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_id_number_claim: str = "id_number"
     host: str = "127.0.0.1"
     port: int = 8000
     # The address applicants and courts reach the service at (printed on documents, in QR codes
@@ -141,6 +152,8 @@ class Settings(BaseSettings):
             raise ValueError("SUNLIGHT_SMS_GATEWAY_URL must start with https:// or http://")
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("SUNLIGHT_PUBLIC_URL must start with https:// or http://")
+        if self.oidc_issuer and not self.oidc_issuer.startswith(("https://", "http://")):
+            raise ValueError("SUNLIGHT_OIDC_ISSUER must start with https:// or http://")
         if self.environment != "production":
             self.public_url = self.public_url or f"http://{self.host}:{self.port}"
             self.secret_key = self.secret_key or DEV_SECRET_KEY
@@ -157,6 +170,8 @@ class Settings(BaseSettings):
         if not self.public_url:
             problems.append("production needs SUNLIGHT_PUBLIC_URL (printed on documents)")
         problems.extend(self._signing_problems())
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            problems.append("SUNLIGHT_OIDC_ISSUER must be https:// in production")
         if self.sms_gateway_url and not self.sms_secret:
             problems.append(
                 "SUNLIGHT_SMS_GATEWAY_URL needs SUNLIGHT_SMS_SECRET (requests are signed)"

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.keys import SecretBox
 from approval_core.settings import Settings
+from supervisor.notify.account_codes import fill_code
 from supervisor.notify.applicants import KIND as APPLICANT
 from supervisor.notify.applicants import opted_out
 from supervisor.notify.channels import (
@@ -121,7 +122,11 @@ class Deliverer:
             if refused:
                 return Result(False, refused)
             if out.secret is not None:
-                out = dataclasses.replace(out, secret=self.box.open(out.secret))
+                secret = self.box.open(out.secret)
+                out = dataclasses.replace(out, secret=secret)
+                if out.message.get("sealed_code"):  # a reset code (account_codes.py)
+                    filled = fill_code(out.message, secret)
+                    out = dataclasses.replace(out, message=filled, secret=None)
             return channel(out, self.timeouts.get(out.channel, 10.0), self.now())
         except Exception as exc:  # noqa: BLE001 (recorded on the delivery, see above)
             return Result(False, f"error before or while sending: {type(exc).__name__}: {exc}")

@@ -149,10 +149,15 @@ def test_file_with_two_uploads_then_answer_the_supplement_notice(
 def test_the_filing_form_at_phone_width_in_english(
     look: Look, applicant_account: ApplicantLogin, tmp_path: Path
 ) -> None:
-    _log_in(look, applicant_account)
     page = look.page
     page.set_viewport_size({"width": 375, "height": 740})
-    look.open(f"/file/{ITEM}?lang=en")
+    look.open(f"/file/{ITEM}?lang=en")  # logged out: to the log-in (Chinese), then back
+    assert "/account/login" in page.url
+    page.get_by_label("手机号码或电子邮箱").fill(applicant_account.login)
+    page.get_by_label("密码").fill(applicant_account.password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/file/{ITEM}?lang=en")
     assert page.locator("h1").inner_text().startswith("File online")
     for label in ("Application for a lawyer's practising licence", "optional"):
         assert label in page.locator("main form").inner_text()

@@ -64,6 +64,8 @@ def progress(
         context = {"tracking_no": number, "error": NO_SUCH_CASE}
         return render(request, "progress/form.html", context, status=404)
     view = readable(service.core, view)
+    catalogue = service.core.catalogue
+    view["department"] = catalogue.departments[catalogue.get(view["item"]["code"]).department]
     view["documents"] = newest_documents(view["receipts"])
     context = {"case": view, "code": secret}
     return render(request, "progress/result.html", context)

@@ -204,6 +204,7 @@ def test_the_progress_query_with_the_right_and_a_wrong_code(
     assert "作出决定" in shown
     assert DECISION["legal_basis"] in shown
     assert "专家评审" in shown
+    assert "监督电话：0791-00000100" in shown  # whom to call about it
     assert f"/api/v1/public/cases/{walked.tracking_no}/receipts/decision?code=" in answer.text
     wrong = client.post("/progress", data={**right, "code": "WRONG-CODE"})
     assert wrong.status_code == 404

@@ -96,6 +96,13 @@ def _who(deps: CoreDeps, case: Case, record: CaseRecord) -> tuple[str, str]:
     return department.name_zh, department.name_en
 
 
+def _stopped_by(record: CaseRecord, stop_type: str | None) -> bool:
+    """Whether the record stops the clock for `stop_type` (补正 after acceptance is one)."""
+    if record.action == "request_supplement":
+        return stop_type == "supplement"
+    return record.action == "stop" and record.payload.get("stop_type") == stop_type
+
+
 def stops(
     deps: CoreDeps, view: dict[str, Any], records: list[CaseRecord] | None = None
 ) -> list[dict[str, Any]]:
@@ -111,8 +118,7 @@ def stops(
             (
                 r
                 for r in records or ()
-                if r.action in ("stop", "request_supplement")
-                and legal_date(r.at).isoformat() == began
+                if legal_date(r.at).isoformat() == began and _stopped_by(r, segment["stop_type"])
             ),
             None,
         )
@@ -152,7 +158,9 @@ def _asked_materials(deps: CoreDeps, case: Case, records: list[CaseRecord]) -> d
     """The open supplement notice: the materials asked for (by name) and its reason."""
     if case.state != "supplementing":
         return {}
-    notice = next(r for r in reversed(records) if r.action == "request_supplement")
+    notice = next((r for r in reversed(records) if r.action == "request_supplement"), None)
+    if notice is None:
+        return {}
     names = {m.code: m for m in deps.catalogue.get(case.item_code).materials}
     wanted = notice.payload.get("materials") or []
     return {

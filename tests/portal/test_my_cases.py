@@ -279,6 +279,23 @@ def test_a_concluded_case_is_rated_once(
     assert f'href="/my/cases/{target}/rating"' not in listing.text  # nothing more to rate
 
 
+def test_a_negative_rating_opens_the_departments_follow_up(
+    browser: TestClient, cases: Cases, people: People
+) -> None:
+    """The page rates through the API's function, supervision included (好差评 → 整改回访)."""
+    target = cases.concluded.case_id
+    token = csrf_of(browser.get(f"/my/cases/{target}/rating").text)
+    form = {"csrf_token": token, "level": "不满意", "comment": "等待太久"}
+    sent = browser.post(f"/my/cases/{target}/rating", data=form, follow_redirects=False)
+    assert sent.status_code == 303
+    alerts = browser.get(
+        "/api/v1/alerts", params={"case_id": target}, headers=people.auth("supervisor")
+    ).json()
+    assert [a["rule_id"] for a in alerts if a["rule_id"].startswith("POST-")] == [
+        "POST-RATING-NEGATIVE"
+    ]
+
+
 def test_a_complaint_is_filed_and_shown_on_the_case(
     browser: TestClient, cases: Cases, sessions: sessionmaker[Session], people: People
 ) -> None:
@@ -304,6 +321,9 @@ def test_a_complaint_is_filed_and_shown_on_the_case(
         assert complaint.channel == "online"
         assert complaint.department_code == people.other_department
         assert complaint.steps[0]["role"] == "applicant"
+    # the department sees it in its complaints, as one filed through the API
+    listed = browser.get("/api/v1/complaints", headers=people.auth("other_clerk")).json()
+    assert [(c["case_id"], c["channel"]) for c in listed] == [(target, "online")]
 
 
 def test_the_case_page_in_english(browser: TestClient, cases: Cases) -> None:

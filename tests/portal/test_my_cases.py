@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.demo import DEMO_LOGIN, load_demo
 from approval_core.aftercare.models import Complaint, Rating
 from approval_core.cases import queries
 from approval_core.context import CoreDeps
@@ -334,3 +335,25 @@ def test_the_case_page_in_english(browser: TestClient, cases: Cases) -> None:
     assert "Supply the materials" in shown
     assert "awaiting supplementary materials" in shown
     assert "Statutory limit" in shown
+
+
+def test_every_demo_case_has_its_page(
+    client: TestClient, sessions: sessionmaker[Session], core: CoreDeps
+) -> None:
+    """The demo applicant's cases cover every state the demo makes (rejected, withdrawn,
+    stopped, extended, concluded...): each has a page with its steps and clock."""
+    with sessions() as session, session.begin():
+        load_demo(session, core, if_empty=False)
+    log_in(client, *DEMO_LOGIN)
+    listing = client.get("/my/cases")
+    assert listing.status_code == 200
+    ids = re.findall(r'<h2><a href="/my/cases/([0-9a-f-]+)">', listing.text)
+    assert len(ids) >= 5
+    states = set()
+    for case_id in ids:
+        page = client.get(f"/my/cases/{case_id}")
+        assert page.status_code == 200, case_id
+        assert "办理过程" in page.text
+        assert '<p class="when"><time datetime=' in page.text  # at least the filing
+        states.add(figure(page.text, "当前状态"))
+    assert {"已办结", "不予受理", "已撤回"} <= states

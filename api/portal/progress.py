@@ -18,6 +18,7 @@ from api.portal.pages import render
 from api.portal.security import mark_page, verify_csrf
 from api.routers.public import public_case
 from approval_core.errors import InvalidInput, NotFound
+from approval_core.inputs import control_character
 
 router = APIRouter(prefix="/progress", include_in_schema=False, dependencies=[Depends(mark_page)])
 
@@ -39,6 +40,18 @@ def newest_documents(receipts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(newest.values(), key=lambda r: (r["date"], r["record_seq"]))
 
 
+def _refused(number: str, secret: str) -> InvalidInput | None:
+    """Both filled in, as plain text (a NUL cannot even be looked up on PostgreSQL)."""
+    for field, value in (("tracking_no", number), ("code", secret)):
+        if not value or control_character(value) is not None:
+            return InvalidInput(
+                "enter the tracking number and the query code as printed on the receipt",
+                detail_zh="请按凭证上印的内容填写受理编号和查询码",
+                field=field,
+            )
+    return None
+
+
 @router.post("", dependencies=[Depends(verify_csrf)], response_class=HTMLResponse)
 def progress(
     request: Request,
@@ -48,14 +61,10 @@ def progress(
 ) -> Response:
     """The case's progress; a wrong number or code is the form again with the error (404)."""
     number, secret = tracking_no.strip(), code.strip()
-    if not number or not secret:
-        missing = InvalidInput(
-            "enter both the tracking number and the query code",
-            detail_zh="请填写受理编号和查询码",
-            field="tracking_no" if not number else "code",
-        )
-        context = {"tracking_no": number, "error": missing}
-        return render(request, "progress/form.html", context, status=422)
+    refused = _refused(number, secret)
+    if refused is not None:
+        context: dict[str, Any] = {"tracking_no": "" if refused.field == "tracking_no" else number}
+        return render(request, "progress/form.html", context | {"error": refused}, status=422)
     try:
         view = public_case(number, secret, request, service)
     except HTTPException as exc:

@@ -216,6 +216,10 @@ def test_the_progress_query_with_the_right_and_a_wrong_code(
     assert english.status_code == 404
     assert "no case has this tracking number and query code" in english.text
     assert client.post("/progress", data={"tracking_no": walked.tracking_no}).status_code == 403
+    for bad in ({"code": ""}, {"code": "A\x00"}, {"tracking_no": "SL\x00"}):
+        refused = client.post("/progress?lang=zh", data={**right, **bad})
+        assert refused.status_code == 422, bad
+        assert "请按凭证上印的内容填写受理编号和查询码" in refused.text
 
 
 def test_the_progress_page_shares_the_apis_rate_limit(client: TestClient, cases: Cases) -> None:

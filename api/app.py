@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
-from api import errors, openapi, portal
+from api import apidocs, errors, openapi, portal
 from api.demo import demo_users_present
 from api.deps import ServiceState, guard_parameters
 from api.middleware import EdgeMiddleware
@@ -103,6 +103,8 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
         description="Online approval and electronic supervision. Errors are problem+json.",
         lifespan=lifespan,
         dependencies=[Depends(guard_parameters)],
+        docs_url=None,  # api/apidocs.py serves /docs and /redoc with their files offline
+        redoc_url=None,
     )
     app.state.service = service
     errors.install(app)
@@ -131,6 +133,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     # Ours, outermost: correlation id, catch-all 500, security headers and request counters.
     app.add_middleware(EdgeMiddleware, metrics=http_metrics, trusted=service.limiter.trusted)
     openapi.install(app)
+    apidocs.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

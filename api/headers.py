@@ -3,7 +3,8 @@ policy, `no-store` on anything personal and HSTS when the request came over TLS.
 
 Put on every answer, errors and the catch-all's 500 included, by the outermost middleware
 (`api/middleware.EdgeMiddleware`). An answer that set its own Content-Security-Policy keeps it
-(the HTML receipt allows its inline style by hash); everything else gets `DEFAULT_CSP`.
+(the HTML receipt allows its inline
+style by hash, the API's docs pages their start script); everything else gets `DEFAULT_CSP`.
 """
 
 from __future__ import annotations
@@ -16,16 +17,8 @@ from starlette.types import Scope
 from api.ratelimit import Network, is_trusted
 
 HSTS = "max-age=31536000; includeSubDomains"
-# Swagger UI and ReDoc (FastAPI's /docs and /redoc) load their bundles from jsDelivr and start
-# them with an inline script: they get their own policy, still unframeable.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; "
-    "worker-src 'self' blob:; frame-ancestors 'none'"
-)
-# Answers anyone may keep: the public catalogue, the API's own description, the static files.
+# Answers anyone may keep: the public catalogue, the API's own description and docs pages,
+# the static files (the portal's and the docs' vendored bundles).
 _SHAREABLE_PREFIXES = (
     "/api/v1/items",
     "/openapi.json",
@@ -48,6 +41,24 @@ def content_security_policy(style_hashes: Iterable[str] = ()) -> str:
 
 
 DEFAULT_CSP = content_security_policy()
+
+
+def docs_content_security_policy(
+    script_hashes: Iterable[str], style_hashes: Iterable[str] | None
+) -> str:
+    """The policy of /docs and /redoc (`api/apidocs.py`): their vendored bundles from this
+    service, their inline start script by hash ('sha256-…'), no other host. Inline styles by
+    hash, or any (`style_hashes` None) for ReDoc, whose styled-components writes its <style>
+    elements at run time. Images are theirs or inline (data:); ReDoc searches in a web worker
+    it starts from a blob:. Unframeable as everything else."""
+    scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
+    inline = ["'unsafe-inline'"] if style_hashes is None else [f"'{h}'" for h in style_hashes]
+    styles = " ".join(["'self'", *inline])
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src {styles}; "
+        "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def came_over_tls(scope: Scope, trusted: Sequence[Network] = ()) -> bool:

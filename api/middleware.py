@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.correlation import REQUEST_ID_HEADER, request_id_of
 from api.errors import unexpected
-from api.headers import DEFAULT_CSP, DOCS_CSP, DOCS_PATHS, HSTS, came_over_tls, is_personal
+from api.headers import DEFAULT_CSP, HSTS, came_over_tls, is_personal
 from api.ratelimit import Network
 
 UNMATCHED = "unmatched"  # a path no route knows (404): one series for all of them
@@ -71,7 +71,6 @@ class EdgeMiddleware:
         request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         personal, tls = is_personal(scope), came_over_tls(scope, self.trusted)
-        docs = scope.get("path") in DOCS_PATHS
         status = 500  # what the client gets if the app raises before answering
         started = False
 
@@ -85,7 +84,7 @@ class EdgeMiddleware:
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Referrer-Policy"] = "no-referrer"
-                headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else DEFAULT_CSP)
+                headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
                 if personal:
                     headers["Cache-Control"] = "no-store"
                 if tls:

@@ -104,17 +104,23 @@ class Look:
         assert response is not None, path
         return response
 
-    def screenshot(self, name: str) -> Path:
-        """A full-page PNG kept under SCREENSHOTS (overwritten by the next run)."""
+    def screenshot(self, name: str, full_page: bool = True) -> Path:
+        """A full-page PNG (else the viewport's) kept under SCREENSHOTS (overwritten by the
+        next run)."""
         path = self.shots / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         assert path.stat().st_size > 1000, path  # a real picture, not an empty file
         return path
 
     def foreign_requests(self) -> list[str]:
         """Requests to anywhere but the service itself (fonts, scripts, trackers...)."""
         own = urlsplit(self.base).netloc
-        return [u for u in self.requests if urlsplit(u).netloc != own and not u.startswith("data:")]
+        # A blob: URL names the origin that made it (ReDoc's search worker is the page's own).
+        return [
+            u
+            for u in self.requests
+            if urlsplit(u.removeprefix("blob:")).netloc != own and not u.startswith("data:")
+        ]
 
 
 # The browser asks for /favicon.ico by itself; the service has none (404), which is no fault.

@@ -451,9 +451,7 @@ def test_every_route_of_the_app_has_a_row(client: TestClient) -> None:
         for route in flatten(app.routes)
         for method in getattr(route, "methods", None) or ()
         if method != "HEAD"
-        and not getattr(getattr(route, "endpoint", None), "__module__", "").startswith(
-            "api.portal"
-        )
+        and not getattr(getattr(route, "endpoint", None), "__module__", "").startswith("api.portal")
     }
     assert len(routes) > 50  # the routes inside the included routers were found
     assert routes - set(BY_ROUTE) == set(), "routes without a row in api/authorization.py"

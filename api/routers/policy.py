@@ -133,7 +133,8 @@ class BacktestBody(BaseModel):
         default=None,
         max_length=500,
         description="The proposed policy, every file of it (relative path -> text, as under "
-        "rules/); omitted: the files of the server's rules folder as they are now.",
+        "rules/); omitted: the files of the server's rules folder as they are now. The blank "
+        "forms (forms/, binary) not sent are taken from the rules folder.",
     )
     start: Line | None = Field(
         default=None,

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from approval_core.catalogue.forms import FormPath
 from approval_core.clock.units import DayUnit
 from approval_core.yamlsource import Problem, RuleViolation, matching
 
@@ -147,6 +148,16 @@ class Material(RuleModel):
     mandatory: bool
     note_zh: Text | None = None
     note_en: Text | None = None
+    # The blank form to download (表格下载), a file under rules/forms/; None: not a form (an
+    # identity card, a certificate…), nothing to download.
+    form: FormPath | None = None
+
+
+class Condition(RuleModel):
+    """One condition the applicant must meet (申请条件), in the words of its statute."""
+
+    text_zh: Text
+    text_en: Text
 
 
 class Step(RuleModel):
@@ -171,6 +182,8 @@ class Item(RuleModel):
     authority_zh: Text  # 实施主体
     authority_en: Text
     legal_basis: Annotated[list[LegalBasis], Field(min_length=1)]
+    conditions: Annotated[list[Condition], Field(min_length=1)]  # 申请条件
+    conditions_basis: Annotated[list[LegalBasis], Field(min_length=1)]
     limit: WorkingDays  # 法定时限
     promised_limit: WorkingDays  # 承诺时限
     limit_basis: Annotated[list[LegalBasis], Field(min_length=1)]

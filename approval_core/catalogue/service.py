@@ -27,6 +27,8 @@ from approval_core.catalogue.fees import (
     fee_reference_problems,
     public_fee,
 )
+from approval_core.catalogue.forms import FormFile, read_forms
+from approval_core.catalogue.remedies import remedy_en, remedy_zh
 from approval_core.catalogue.schemas import (
     Category,
     ClockSettings,
@@ -34,7 +36,6 @@ from approval_core.catalogue.schemas import (
     Issuer,
     Item,
     ItemsFile,
-    Remedy,
     StopType,
     TimelinessClock,
 )
@@ -67,7 +68,8 @@ class Catalogue:
     stop_types: Mapping[str, StopType]
     clock: ClockSettings
     fees: Mapping[str, Fee]  # item code -> fee standard (rules/fees.yaml)
-    version: str  # sha256 prefix of the three files' bytes
+    version: str  # sha256 prefix of the three files' bytes and of `forms` (path -> blank form)
+    forms: Mapping[str, FormFile] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
     # item code -> ClockPolicy: the catalogue never changes once loaded (a sweep asks per case)
     _policies: dict[str, ClockPolicy] = dataclasses.field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -124,15 +126,15 @@ class Catalogue:
         zh = "申请人如不服本决定，"
         en = "If you disagree with this decision, you "
         if item.objection is not None:
-            zh += _remedy_zh(item.objection, "objection") + "；对异议处理决定仍不服的，"
+            zh += remedy_zh(item.objection, "objection") + "；对异议处理决定仍不服的，"
             en += (
-                _remedy_en(item.objection, "objection")
+                remedy_en(item.objection, "objection")
                 + "; if you disagree with the decision on the objection, you "
             )
-        zh += _remedy_zh(issuer.reconsideration, "reconsideration")
-        zh += "，或者" + _remedy_zh(issuer.litigation, "litigation").removeprefix("可以") + "。"
-        en += _remedy_en(issuer.reconsideration, "reconsideration")
-        en += ", or " + _remedy_en(issuer.litigation, "litigation") + "."
+        zh += remedy_zh(issuer.reconsideration, "reconsideration")
+        zh += "，或者" + remedy_zh(issuer.litigation, "litigation").removeprefix("可以") + "。"
+        en += remedy_en(issuer.reconsideration, "reconsideration")
+        en += ", or " + remedy_en(issuer.litigation, "litigation") + "."
         return zh, en
 
     def acceptance_window(self, item: Item) -> int:
@@ -191,7 +193,12 @@ class Catalogue:
             "authority_zh": item.authority_zh,
             "authority_en": item.authority_en,
             "legal_basis": [b.model_dump(mode="json") for b in item.legal_basis],
-            "materials": [m.model_dump(mode="json") for m in item.materials],
+            "conditions": [c.model_dump(mode="json") for c in item.conditions],
+            "conditions_basis": [b.model_dump(mode="json") for b in item.conditions_basis],
+            "materials": [
+                {**m.model_dump(mode="json"), "form_sha256": m.form and self.forms[m.form].sha256}
+                for m in item.materials
+            ],
             "flow": [s.model_dump(mode="json") for s in item.flow],
             "time_limits": {
                 "unit": item.limit_unit,
@@ -222,8 +229,11 @@ def load_catalogue(rules_dir: Path) -> Catalogue:
     items_file = _validate(items_doc, ItemsFile, problems)
     clock_file = _validate(clock_doc, TimelinessClock, problems)
     fees_file = _validate(fees_doc, FeesFile, problems)
+    forms: dict[str, FormFile] = {}
     if items_doc is not None:
         problems += [items_doc.format(p) for p in _reference_problems(items_doc)]
+        forms, missing = read_forms(items_doc, rules_dir)
+        problems += [items_doc.format(p) for p in missing]
         if fees_doc is not None:
             codes = [r["code"] for _, r in _entries(items_doc.data, ("items",)) if "code" in r]
             problems += [fees_doc.format(p) for p in fee_reference_problems(fees_doc, codes)]
@@ -242,33 +252,9 @@ def load_catalogue(rules_dir: Path) -> Catalogue:
         stop_types=_by_code(clock_file.clock.clock_stops),
         clock=clock_file.clock,
         fees=MappingProxyType({entry.item: entry for entry in fees_file.fees}),
-        version=_version(rules_dir),
+        version=_version(rules_dir, sorted(forms)),
+        forms=MappingProxyType(forms),
     )
-
-
-_REMEDY_WORDS = {
-    "objection": ("提出异议", "raise an objection with"),
-    "reconsideration": ("申请行政复议", "apply for administrative reconsideration to"),
-    "litigation": ("提起行政诉讼", "bring an administrative lawsuit before"),
-}
-
-
-def _remedy_zh(remedy: Remedy, kind: str) -> str:
-    basis = "、".join(f"{b.statute}{b.article}" for b in remedy.legal_basis)
-    when = ""
-    if remedy.days or remedy.months:
-        period = f"{remedy.days}日" if remedy.days else f"{remedy.months}个月"
-        when = f"自知道该决定之日起{period}内"
-    return f"可以{when}向{remedy.body_zh}{_REMEDY_WORDS[kind][0]}（{basis}）"
-
-
-def _remedy_en(remedy: Remedy, kind: str) -> str:
-    basis = ", ".join(f"{b.statute_en} {b.article_en}" for b in remedy.legal_basis)
-    text = f"may {_REMEDY_WORDS[kind][1]} {remedy.body_en}"
-    if remedy.days or remedy.months:
-        period = f"{remedy.days} days" if remedy.days else f"{remedy.months} months"
-        text += f" within {period} of learning of the decision"
-    return f"{text} ({basis})"
 
 
 def _read(path: Path, problems: list[str]) -> YamlDocument | None:
@@ -294,9 +280,9 @@ def _by_code(records: list[_CodedT]) -> Mapping[str, _CodedT]:
     return MappingProxyType({record.code: record for record in records})
 
 
-def _version(rules_dir: Path) -> str:
+def _version(rules_dir: Path, forms: list[str]) -> str:
     digest = hashlib.sha256()
-    for name in (ITEMS_FILE, TIMELINESS_FILE, FEES_FILE):
+    for name in (ITEMS_FILE, TIMELINESS_FILE, FEES_FILE, *forms):
         data = (rules_dir / name).read_bytes()
         digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)

@@ -30,12 +30,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.cases.models import Case
+from approval_core.catalogue.forms import FORMS_DIR
 from approval_core.db import make_engine, make_session_factory, read_only
 from approval_core.errors import ConfigError, InvalidInput, NotFound
 from approval_core.inputs import FIRST_YEAR, LAST_YEAR, year_in_range
 from approval_core.timeutil import start_of_legal_day
 from supervisor.policy.replay import CaseHistory, Judging, case_pages, replay_case, timeline
-from supervisor.policy.value import MAX_BYTES, Policy, build_policy, load_policy
+from supervisor.policy.value import MAX_BYTES, Policy, build_policy, load_policy, read_files
 from supervisor.policy.versions import in_force_version, load_version
 
 READ_ONLY_NOTE = "只读：未写入任何告警、通知或记录 / read-only: nothing was written"
@@ -167,12 +168,21 @@ def proposed_policy(files: Mapping[str, str] | None, rules_dir: Path) -> tuple[P
             where = str(rules_dir)
             return load_policy(rules_dir, "python"), f"{where} 中的文件 / files in {where}"
         data = {path: text.encode() for path, text in files.items()}
+        data = {**_forms_of(rules_dir), **data}
         if sum(map(len, data.values())) > MAX_BYTES:
             raise ConfigError([f"规则文件超过 {MAX_BYTES} 字节 / files over {MAX_BYTES} bytes"])
         return build_policy(data, "python", "rules_files"), "请求中的文件 / files of the request"
     except ConfigError as exc:
         problems = "\n".join(exc.problems)
         raise InvalidInput(problems, detail_zh=problems, field="rules_files") from None
+
+
+def _forms_of(rules_dir: Path) -> dict[str, bytes]:
+    """The blank forms of the rules folder (rules/forms/, binary files that the request's text
+    cannot carry; they do not change a verdict): a proposal that sends none keeps these."""
+    if not rules_dir.is_dir():
+        return {}
+    return {p: d for p, d in read_files(rules_dir).items() if p.startswith(f"{FORMS_DIR}/")}
 
 
 def parse_period(start: str | None, end: str | None) -> tuple[date | None, date | None]:

@@ -10,13 +10,15 @@ RULES = REPO / "rules"
 
 
 class RulesCopy:
-    """A copy of rules/items.yaml, timeliness.yaml and fees.yaml under tmp_path/rules, to break."""
+    """A copy of rules/items.yaml, timeliness.yaml, fees.yaml and the blank forms they name
+    (rules/forms/) under tmp_path/rules, to break."""
 
     def __init__(self, root: Path) -> None:
         self.dir = root / "rules"
         self.dir.mkdir()
         for name in ("items.yaml", "timeliness.yaml", "fees.yaml"):
             shutil.copy(RULES / name, self.dir / name)
+        shutil.copytree(RULES / "forms", self.dir / "forms")
 
     def path(self, name: str) -> Path:
         return self.dir / name

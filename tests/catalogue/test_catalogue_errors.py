@@ -181,7 +181,7 @@ def test_empty_or_malformed_disclosure_fields(
 def test_empty_legal_basis_and_materials(rules: RulesCopy) -> None:
     text = rules.text("items.yaml")
     start = text.index("    legal_basis:", text.index(LAWYER))
-    end = text.index("    # 律师法第六条", start)
+    end = text.index("    # 申请条件", start)
     rules.path("items.yaml").write_text(text[:start] + "    legal_basis: []\n" + text[end:])
     line = rules.line_of("items.yaml", "    legal_basis: []")
     assert problems(rules) == [

@@ -11,12 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.portal import account, guide, platform, register, reset
+from api.portal import account, feedback, guide, mycases, platform, progress, register, reset
 from api.portal.pages import page_error
 from api.portal.security import LoginRequired, login_url
 
 STATIC = Path(__file__).parent / "static"
-PORTAL_ROUTERS = (guide, account, register, reset, platform)
+PORTAL_ROUTERS = (guide, account, register, reset, platform, mycases, feedback, progress)
 
 
 def _to_login(_request: Request, exc: Exception) -> Response:

@@ -21,6 +21,7 @@ from api.routers import (
     cases,
     evaluations,
     items,
+    materials,
     metrics,
     notifications,
     policy,
@@ -111,6 +112,7 @@ def create_app(service: ServiceState | None = None) -> FastAPI:
     routers = (
         items,
         cases,
+        materials,
         public,
         register,
         receipts,

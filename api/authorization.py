@@ -85,6 +85,12 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("GET /api/v1/cases/{case_id}",                                CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),
     ("POST /api/v1/cases/{case_id}/actions",                       CASE,      "ok  ok  ok  ok  ok  403 403 ok ",  "404 404 404 404 404 403 403 ok "),
     ("GET /api/v1/cases/{case_id}/records",                        CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),
+    # materials as files: filed with the case, uploaded to answer a supplement notice (the
+    # workflow's supplement_received), listed and downloaded as the case is read
+    ("POST /api/v1/cases/with-materials",                          ITEM,      "ok  ok  403 403 403 403 403 ok ",  "ok  403 403 403 403 403 403 ok "),
+    ("POST /api/v1/cases/{case_id}/materials",                     CASE,      "ok  ok  ok  ok  ok  403 403 ok ",  "404 404 404 404 404 403 403 ok "),
+    ("GET /api/v1/cases/{case_id}/materials",                      CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),
+    ("GET /api/v1/cases/{case_id}/materials/{file_id}",            CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),
     ("GET /api/v1/cases/{case_id}/receipts",                       CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),
     ("GET /api/v1/cases/{case_id}/receipts/{kind}",                CASE,      "ok  ok  ok  ok  ok  ok  ok  ok ",  "404 404 404 404 404 ok  ok  ok "),
     # after the fact: remedies recorded by clerks, heads and supervisors; rating by the applicant

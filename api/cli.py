@@ -386,8 +386,10 @@ def _register() -> None:
     from api.cli_evaluate import evaluate
     from api.cli_notifications import notifications
     from api.cli_rules import rules
+    from api.cli_uploads import uploads
 
     main.add_command(rules)
+    main.add_command(uploads)
     main.add_command(notifications)
     main.add_command(evaluate)
 

@@ -24,6 +24,8 @@ from approval_core.errors import (
     IllegalTransition,
     InvalidInput,
     NotFound,
+    StorageFull,
+    TooLarge,
 )
 
 log = logging.getLogger("sunlight.api")
@@ -34,6 +36,8 @@ _STATUS: dict[type[DomainError], int] = {
     IllegalTransition: 409,
     Forbidden: 403,
     Conflict: 409,
+    TooLarge: 413,
+    StorageFull: 507,
 }
 
 
@@ -149,6 +153,7 @@ _HTTP_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"too many failed look-ups; try again in (\d+) s"),
         r"查询失败次数过多，请 \1 秒后再试",
     ),
+    (re.compile(r".*multipart.*", re.IGNORECASE), "multipart/form-data 请求体无法解析，请检查格式"),
     (re.compile(r"Not Found"), "未找到该地址"),
     (re.compile(r"Method Not Allowed"), "该地址不支持此请求方法"),
 )

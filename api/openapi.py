@@ -48,8 +48,10 @@ _DESCRIPTIONS = {
     404: "Not found 未找到",
     409: "Conflict: illegal in the current state, or changed meanwhile 冲突",
     422: "Invalid input, naming the field 输入无效",
+    413: "A file or the request over the upload limits 文件过大",
     429: "Too many failed look-ups; retry later 请求过于频繁",
     500: "Unexpected error, logged under the request id 服务器内部错误",
+    507: "Storage full: nothing was stored 存储空间不足",
 }
 _RATE_LIMITED = ("/api/v1/public/", "/api/v1/receipts/verify/")
 
@@ -61,6 +63,8 @@ def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[in
     has_path_parameters = any(p.get("in") == "path" for p in operation.get("parameters", []))
     if "requestBody" in operation:
         statuses.add(400)
+        if "multipart/form-data" in operation["requestBody"].get("content", {}):
+            statuses |= {413, 507}  # uploads (api/routers/materials.py)
     if authenticated:
         statuses |= {401, 403, 404}
         if method != "get":

@@ -56,6 +56,22 @@ class Forbidden(DomainError):
     title_zh = "无权执行此操作"
 
 
+class TooLarge(DomainError):
+    """An upload over the size limit (nothing of it is kept)."""
+
+    kind = "too-large"
+    title = "Too large"
+    title_zh = "文件过大"
+
+
+class StorageFull(DomainError):
+    """The file store has no space left: nothing of the request is kept or written."""
+
+    kind = "storage-full"
+    title = "Storage full"
+    title_zh = "存储空间不足"
+
+
 class Conflict(DomainError):
     kind = "conflict"
     title = "Conflict"

@@ -6,6 +6,7 @@ from approval_core.cases.models import Case
 from approval_core.conclusions.models import Conclusion
 from approval_core.db import Base
 from approval_core.idempotency.models import RememberedAnswer
+from approval_core.materials.models import MaterialFile
 from approval_core.outbox.models import Fact
 from approval_core.records.models import CaseRecord
 from approval_core.system.models import RateCounter, SystemAlert
@@ -20,6 +21,7 @@ __all__ = [
     "Complaint",
     "Conclusion",
     "Fact",
+    "MaterialFile",
     "MetricDelta",
     "PortalSession",
     "RateCounter",

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # changes, which have no record, are kept for good). See supervisor/housekeeping.py.
     fact_retention_days: int = Field(default=30, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Uploaded application materials (README "Uploaded materials"): kept in this directory,
+    # outside anything served as static files, under random names; at most
+    # `upload_max_bytes` per file and `upload_max_files` per request.
+    upload_dir: Path = Path.cwd() / "var" / "uploads"
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    upload_max_files: int = Field(default=20, ge=1, le=1000)
     # E-mail notifications (SUNLIGHT_SMTP_HOST, _PORT, _SENDER, _USERNAME, _PASSWORD, _STARTTLS)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

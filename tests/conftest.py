@@ -136,8 +136,9 @@ def service(
     clock: FrozenClock,
     db_url: str,
     supervisor: Supervisor,
+    tmp_path: Path,
 ) -> ServiceState:
-    settings = test_settings(db_url)
+    settings = test_settings(db_url, upload_dir=tmp_path / "uploads")
     return ServiceState(
         settings=settings, engine=engine, sessions=sessions, supervisor=supervisor, now=clock
     )

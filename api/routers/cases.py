@@ -20,7 +20,7 @@ from approval_core.records.service import records_of
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
-def _answer(answer: Answer, headers: dict[str, str]) -> JSONResponse:
+def answer_response(answer: Answer, headers: dict[str, str]) -> JSONResponse:
     """The hot paths (filing, actions) answer with their body serialised once, as it is: the
     body is JSON-ready already (it is what an Idempotency-Key remembers), so FastAPI's
     response-model validation and encoding would only cost time (issue 12). The route keeps
@@ -65,7 +65,7 @@ def submit_case(
         work,
     )
     service.judge.wake()  # judged moments later, off this request
-    return _answer(answer, {"Location": f"/api/v1/cases/{answer.body['id']}"})
+    return answer_response(answer, {"Location": f"/api/v1/cases/{answer.body['id']}"})
 
 
 @router.get("")
@@ -133,7 +133,7 @@ def act_on_case(
             service.judge.wake()
         raise
     service.judge.wake()  # judged moments later, off this request
-    return _answer(answer, {})
+    return answer_response(answer, {})
 
 
 @router.get("/{case_id}/records")

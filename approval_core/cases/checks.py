@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
 from approval_core.cases.schemas import ActionCommand
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, InvalidInput
+from approval_core.records.models import CaseRecord
 from approval_core.timeutil import as_utc
 from approval_core.users.models import User
 
@@ -180,3 +182,25 @@ def check_document_fields(command: ActionCommand, extension_reason: str | None =
         ),
         field=missing[0][0],
     )
+
+
+def check_applicant_supplement(session: Session, case: Case, files: list[dict[str, Any]]) -> None:
+    """The applicant ends a supplement stop only with the files of every material the
+    supplement notice asked for (the stop ends when the complete supplement is received,
+    docs/DOMAIN.md section 3); partial answers are refused, naming what is missing."""
+    notice = session.scalars(
+        select(CaseRecord)
+        .where(CaseRecord.case_id == case.id, CaseRecord.action == "request_supplement")
+        .order_by(CaseRecord.seq.desc())
+        .limit(1)
+    ).first()
+    asked = [str(m) for m in (notice.payload.get("materials") or [])] if notice else []
+    given = {str(f["material"]) for f in files}
+    missing = [m for m in asked if m not in given]
+    if not files or missing:
+        shown = ", ".join(missing or asked)
+        raise InvalidInput(
+            f"upload the file of every material the supplement notice asks for: {shown}",
+            detail_zh=f"请上传补正材料通知书要求的全部材料的文件：{shown}",
+            field="files",
+        )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from approval_core.cases.applicants import applicant_columns, check_applicant
 from approval_core.cases.checks import (
     action_payload,
+    check_applicant_supplement,
     check_backdating,
     check_document_fields,
     check_materials,
@@ -26,6 +27,7 @@ from approval_core.cases.replay import Replayed
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.cases.snapshot import advance_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
+from approval_core.catalogue.schemas import Item
 from approval_core.conclusions.service import record_conclusion
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, NotFound
@@ -54,10 +56,9 @@ def _new_tracking_no(session: Session, day: str) -> str:
     raise RuntimeError("could not allocate a tracking number")  # pragma: no cover
 
 
-def submit(
-    session: Session, deps: CoreDeps, actor: Actor, command: SubmitCommand
-) -> tuple[Case, str]:
-    """申报: create the case and its first record; returns the case and its query code."""
+def check_submission(deps: CoreDeps, actor: Actor, command: SubmitCommand) -> Item:
+    """Who may file what (role, department, materials of the item); nothing is written.
+    Returns the catalogue item."""
     if actor.role not in SUBMITTERS:
         raise Forbidden(
             f"role {actor.role!r} may not submit; allowed: {', '.join(SUBMITTERS)}",
@@ -83,6 +84,22 @@ def submit(
             field="item",
         )
     check_materials(deps, item.code, command.materials, "materials")
+    return item
+
+
+def submit(
+    session: Session,
+    deps: CoreDeps,
+    actor: Actor,
+    command: SubmitCommand,
+    *,
+    files: list[dict[str, Any]] | None = None,
+) -> tuple[Case, str]:
+    """申报: create the case and its first record; returns the case and its query code.
+
+    `files`: the uploaded files' entries (material, name, SHA-256, size, type) the record
+    carries (approval_core/materials/service.py stores them)."""
+    item = check_submission(deps, actor, command)
     at = event_time(deps, command.submitted_at, "submitted_at", None)
     check_applicant(command.applicant, legal_date(deps.now()))
     tracking_no = _new_tracking_no(session, legal_date(at).strftime("%Y%m%d"))
@@ -105,7 +122,9 @@ def submit(
     )
     session.add(case)
     session.flush()
-    payload = {"item": item.code, "materials": case.materials}
+    payload: dict[str, Any] = {"item": item.code, "materials": case.materials}
+    if files:
+        payload["files"] = files
     no_command = ActionCommand(action="register")  # the record's optional fields stay empty
     _record_and_emit(session, deps, case, actor, "submit", Replayed(), at, payload, no_command)
     return case, code
@@ -131,14 +150,24 @@ def can_see(actor: Actor, case: Case) -> bool:
 
 
 def act(
-    session: Session, deps: CoreDeps, actor: Actor, case_id: str, command: ActionCommand
+    session: Session,
+    deps: CoreDeps,
+    actor: Actor,
+    case_id: str,
+    command: ActionCommand,
+    *,
+    files: list[dict[str, Any]] | None = None,
 ) -> Case:
-    """One workflow action: check, update the case, append the record, emit the fact."""
+    """One workflow action: check, update the case, append the record, emit the fact.
+
+    `files`: entries of the files uploaded with it (a supplement), carried by the record."""
     case = scoped_case(session, actor, case_id, for_update=True)
     doer = effective_actor(session, actor, command)
     at = event_time(deps, command.at, "at", case.last_event_at)
     check_backdating(deps, command, at)
     payload = action_payload(session, deps, case, command)
+    if files:
+        payload["files"] = files
     pending = _extension_request(session, case) if command.action == "approve_extension" else None
     check_document_fields(command, pending.reason if pending else None)
     if command.action == "conclude" and not command.decision_no:
@@ -147,6 +176,8 @@ def act(
         )
     current = CaseState(case.state, case.resume_state, case.stop_type)
     outcome = transition(current, command.action, doer.role, payload)
+    if command.action == "supplement_received" and doer.role == "applicant":
+        check_applicant_supplement(session, case, files or [])
     before = Replayed(state=current, step=case.step)  # the row as it was, to fold the record on
     case.state = outcome.state.state
     case.resume_state = outcome.state.resume_state
@@ -273,7 +304,8 @@ def _record_and_emit(
             "record_seq": record.seq,
             "reason": command.reason,
             "legal_basis": command.legal_basis,
-            **payload,
+            # the files' hashes stay in the record; the fact names the materials only
+            **{name: value for name, value in payload.items() if name != "files"},
             **context,
         },
         "case": snapshot(deps, case, at_event),

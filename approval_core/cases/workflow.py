@@ -96,7 +96,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("clerk", "handler", "reviewer", "head", "admin"),
         ("materials",),
     ),
-    Transition("supplement_received", ("supplementing",), "@resume", STAFF),
+    # The applicant answers a supplement notice by uploading every material it asked for
+    # (checks.check_applicant_supplement); staff record a supplement handed in on paper.
+    Transition("supplement_received", ("supplementing",), "@resume", (*STAFF, "applicant")),
     Transition("assign", ("accepted", "handling"), "handling", ("clerk", "head", "admin")),
     Transition("handle", ("handling",), "reviewing", ("handler", "head", "admin")),
     Transition("review", ("reviewing",), "reviewed", ("reviewer", "head", "admin")),

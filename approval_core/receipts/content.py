@@ -99,8 +99,20 @@ def receipt_of_materials(src: Source) -> list[Line]:
         Line(
             "收到材料", "Materials received", "\n".join(material_names(src, codes)) or "无 / none"
         ),
+        *_files_received(src.record),
         _window(src),
     ]
+
+
+def _files_received(record: CaseRecord) -> list[Line]:
+    """The files uploaded with the application, each with its SHA-256 as the record keeps it
+    (so the applicant can check a copy against the receipt)."""
+    files = record.payload.get("files") or []
+    lines = [
+        f"{index}. {f['name']}（{f['material']}，{f['size']} 字节 / bytes）SHA-256 {f['sha256']}"
+        for index, f in enumerate(files, start=1)
+    ]
+    return [Line("收到文件", "Files received", "\n".join(lines))] if lines else []
 
 
 def _words(src: Source) -> tuple[str, str]:

@@ -4,6 +4,8 @@ token; every route of the app must have a row (a new endpoint without one fails 
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import count
@@ -22,6 +24,9 @@ from approval_core.aftercare.schemas import ComplaintIn, RemedyIn
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
 from approval_core.db import transaction
+from approval_core.materials.models import MaterialFile
+from approval_core.materials.schemas import UploadLimits
+from approval_core.materials.storage import FileStore
 from approval_core.users.service import ROLES, add_user
 from supervisor.alerts.models import Alert
 from supervisor.evaluation import bulletins
@@ -57,6 +62,7 @@ class World:
     public: dict[str, str] = field(default_factory=dict)
     version: str = ""
     bulletin: dict[str, str] = field(default_factory=dict)  # number and code of an issued one
+    files: dict[str, int] = field(default_factory=dict)  # scope -> a stored file of its case
     _serial: count[int] = field(default_factory=count)
 
     def colleague(self) -> int:
@@ -88,6 +94,31 @@ class World:
 
     def materials(self, item: str) -> list[str]:
         return mandatory_materials(self.core, item)
+
+    def material_file(self, scope: str) -> int:
+        """A stored file of the scope's case (made once)."""
+        if scope not in self.files:
+            service = self.client.app.state.service  # type: ignore[attr-defined]
+            limits = UploadLimits.from_settings(service.settings)
+            written = FileStore(limits.directory).write(io.BytesIO(PDF), 1024, ("a.pdf", "A"))
+            with transaction(self.sessions) as session:
+                row = MaterialFile(
+                    case_id=self.case[scope],
+                    material_code="APPLICATION",
+                    file_name="a.pdf",
+                    content_type=written.content_type,
+                    size=written.size,
+                    sha256=written.sha256,
+                    storage_key=written.key,
+                    uploaded_at=self.core.now(),
+                    uploaded_by=None,
+                    action="submit",
+                    record_seq=1,
+                )
+                session.add(row)
+                session.flush()
+                self.files[scope] = row.id
+        return self.files[scope]
 
     def dead_letter(self) -> int:
         now = self.core.now()
@@ -244,6 +275,8 @@ class Req:
     listed: Callable[[Any], bool] | None = None  # on a list: is the target in the answer?
     # the use case's own refusal, reached only past authorisation: (status, field it names)
     passed: tuple[int, str] | None = None
+    data: dict[str, str] | None = None  # multipart form fields (with `files`)
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None
 
 
 def _listed(wanted: object, rows: Callable[[Any], Any] = lambda body: body) -> Any:
@@ -269,6 +302,18 @@ def _complaint(a: Ask) -> Req:
 def _new_case(a: Ask) -> Req:
     item = a.w.item[a.scope]
     return Req(json={"item": item, "applicant": APPLICANT, "materials": a.w.materials(item)})
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def _pdf(material: str) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [(material, ("申请书.pdf", PDF, "application/pdf"))]
+
+
+def _new_case_with_files(a: Ask) -> Req:
+    command = json.dumps({"item": a.w.item[a.scope], "applicant": APPLICANT})
+    return Req(data={"command": command}, files=_pdf("APPLICATION"))
 
 
 REMEDY = {"kind": "litigation", "reference": "(2026)赣01行初1号", "body": "南昌市中级人民法院"}
@@ -309,6 +354,15 @@ RECIPES: dict[str, Callable[[Ask], Req]] = {
     "GET /api/v1/evaluations": lambda _: Req(query={"period": "2026-03", "by": "department"}),
     "POST /api/v1/cases/{case_id}/actions": _action,
     "GET /api/v1/cases/{case_id}/records": lambda a: Req({"case_id": a.case}),
+    "POST /api/v1/cases/with-materials": _new_case_with_files,
+    # (the case is not waiting for a supplement: staff and the applicant pass to a 409)
+    "POST /api/v1/cases/{case_id}/materials": lambda a: Req(
+        {"case_id": a.case}, files=_pdf("APPLICATION")
+    ),
+    "GET /api/v1/cases/{case_id}/materials": lambda a: Req({"case_id": a.case}),
+    "GET /api/v1/cases/{case_id}/materials/{file_id}": lambda a: Req(
+        {"case_id": a.case, "file_id": a.w.material_file(a.scope)}
+    ),
     "GET /api/v1/cases/{case_id}/receipts": lambda a: Req({"case_id": a.case}),
     "GET /api/v1/cases/{case_id}/receipts/{kind}": lambda a: Req(
         {"case_id": a.case, "kind": "receipt_of_materials"}
@@ -427,7 +481,13 @@ def test_every_route_answers_every_role_as_the_matrix_says(
             url, req = _call(access, Ask(world, who or "admin", scope))
             headers = people.auth(who) if who is not None else {}
             answer = client.request(
-                access.method, url, json=req.json, params=req.query, headers=headers
+                access.method,
+                url,
+                json=req.json,
+                data=req.data,
+                files=req.files,
+                params=req.query,
+                headers=headers,
             )
             got = outcome(answer, req)
             checked += 1

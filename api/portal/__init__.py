@@ -11,12 +11,34 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.portal import account, filing, guide, platform, register, reset, supplement
+from api.portal import (
+    account,
+    feedback,
+    filing,
+    guide,
+    mycases,
+    platform,
+    progress,
+    register,
+    reset,
+    supplement,
+)
 from api.portal.pages import page_error
 from api.portal.security import LoginRequired, login_url
 
 STATIC = Path(__file__).parent / "static"
-PORTAL_ROUTERS = (guide, account, register, reset, platform, filing, supplement)
+PORTAL_ROUTERS = (
+    guide,
+    account,
+    register,
+    reset,
+    platform,
+    mycases,
+    feedback,
+    progress,
+    filing,
+    supplement,
+)
 
 
 def _to_login(_request: Request, exc: Exception) -> Response:

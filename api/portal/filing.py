@@ -1,7 +1,8 @@
 """Online filing (在线申报): the form of one catalogue item with a file input per material, the
 filing itself (the case and its files in one transaction, through the same service function
 as the API's POST /api/v1/cases/with-materials) and the 申请材料接收凭证 page with the
-tracking number, the query code (shown on this page only) and the receipt's PDF."""
+tracking number, the query code (shown on this page only) and a link to the receipt's PDF
+(served by the case's documents, api/portal/mycases.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ from api.portal.uploads import (
     upload_form,
     uploads_of,
 )
-from api.receipt_response import receipt_response
 from approval_core.accounts import service as accounts
 from approval_core.cases import service as cases
 from approval_core.cases.applicants import mask_id_number
@@ -245,14 +245,3 @@ async def receipt_page(
     context["code"] = _unsealed(service, case_id, request.cookies.get(CODE_COOKIE))
     context["code_minutes"] = CODE_COOKIE_SECONDS // 60
     return render(request, "filing/receipt.html", context)
-
-
-@router.get("/receipt/{case_id}/pdf")
-def receipt_pdf(case_id: str, applicant: RequiredApplicant, service: Service) -> Response:
-    """The signed PDF of the 申请材料接收凭证 (the receipt the API serves, same bytes)."""
-    with service.sessions() as session:
-        read_only(session)
-        case = cases.scoped_case(session, applicant, case_id)
-        receipt = latest_receipt(session, service.core, case, RECEIPT_KIND)
-    answer: Response = receipt_response(receipt, "pdf", service.documents)
-    return answer

@@ -24,7 +24,6 @@ from api.portal.uploads import (
     upload_form,
     uploads_of,
 )
-from api.receipt_response import receipt_response
 from approval_core.cases import service as cases
 from approval_core.cases.models import Case
 from approval_core.catalogue.schemas import Material
@@ -35,7 +34,6 @@ from approval_core.materials import service as materials
 from approval_core.materials.schemas import Upload
 from approval_core.materials.storage import TYPE_NAMES
 from approval_core.receipts.content import beijing_time
-from approval_core.receipts.service import latest_receipt
 from approval_core.records.models import CaseRecord
 from approval_core.records.service import records_of
 
@@ -148,14 +146,3 @@ async def supplement(
         return render(request, "filing/supplement.html", context, status=refusal_status(refused))
     service.judge.wake()
     return RedirectResponse(f"/my/cases/{case_id}/supplement", status_code=303)
-
-
-@router.get("/{case_id}/supplement/notice.pdf")
-def notice_pdf(case_id: str, applicant: RequiredApplicant, service: Service) -> Response:
-    """The signed PDF of the 补正材料通知书 (the receipt the API serves, same bytes)."""
-    with service.sessions() as session:
-        read_only(session)
-        case = cases.scoped_case(session, applicant, case_id)
-        receipt = latest_receipt(session, service.core, case, "supplement_notice")
-    answer: Response = receipt_response(receipt, "pdf", service.documents)
-    return answer

@@ -127,7 +127,10 @@ def test_file_with_two_uploads_then_answer_the_supplement_notice(
         reason=reason,
     )
 
-    look.open(f"/my/cases/{case_id}/supplement")
+    look.open(f"/my/cases/{case_id}")  # the case page (我的办件) links to the supplement
+    page.get_by_role("link", name="补正材料", exact=True).click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/my/cases/{case_id}/supplement")
     assert reason in page.locator("dl.facts").inner_text()
     page.set_input_files("#m-QUALIFICATION_CERT", str(_pdf(tmp_path / "资格证书.pdf", "Cert")))
     page.set_input_files("#m-INTERNSHIP_ASSESSMENT", str(_png(tmp_path / "考核.png")))
@@ -140,6 +143,9 @@ def test_file_with_two_uploads_then_answer_the_supplement_notice(
     _clean(look)
     look.screenshot("supplement-received")
     _fits_phone(look, "supplement-received-375")
+    look.open(f"/my/cases/{case_id}")  # the case goes on: its steps show the supplement
+    assert "收到补正材料" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="补正材料", exact=True).count() == 0
     with sessions() as session:
         kept = session.scalars(select(MaterialFile).where(MaterialFile.case_id == case_id)).all()
     assert sorted(f.action for f in kept) == ["submit", "submit", "supplement", "supplement"]

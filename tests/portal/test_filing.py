@@ -156,7 +156,7 @@ def test_filing_with_two_files_makes_the_applicants_case_with_their_hashes_in_th
     nothing_asked = logged_in.get(f"/my/cases/{case_id}/supplement")
     assert "该办件没有补正材料通知" in nothing_asked.text
     assert 'type="file"' not in nothing_asked.text
-    pdf_answer = logged_in.get(f"/file/receipt/{case_id}/pdf")
+    pdf_answer = logged_in.get(f"/my/cases/{case_id}/documents/receipt_of_materials")
     assert pdf_answer.status_code == 200
     assert pdf_answer.content.startswith(b"%PDF-")
 
@@ -338,7 +338,9 @@ def test_the_applicant_answers_the_supplement_notice_by_upload(
     assert 'name="QUALIFICATION_CERT"' in page.text
     assert 'name="FIRM_CONSENT"' in page.text
     assert 'name="IDENTITY"' not in page.text  # only what the notice asks for
-    assert logged_in.get(path + "/notice.pdf").content.startswith(b"%PDF-")
+    notice = logged_in.get(f"/my/cases/{case_id}/documents/supplement_notice")
+    assert notice.content.startswith(b"%PDF-")
+    assert f"/my/cases/{case_id}/documents/supplement_notice?format=pdf" in page.text
     # one of the two asked for: refused, naming the missing one
     partial = [("QUALIFICATION_CERT", ("证书.pdf", pdf(), "application/pdf"))]
     status, _, html = _post(logged_in, path, partial)
@@ -391,7 +393,6 @@ def test_another_applicant_cannot_open_or_answer_someone_elses_supplement(
     path = f"/my/cases/{case_id}/supplement"
     assert stranger.get(path).status_code == 404
     assert stranger.get(f"/file/receipt/{case_id}").status_code == 404
-    assert stranger.get(path + "/notice.pdf").status_code == 404
     files = [("QUALIFICATION_CERT", ("x.pdf", pdf(), "application/pdf"))]
     status, _, _ = _post(stranger, path, files)
     assert status == 404

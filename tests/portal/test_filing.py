@@ -46,15 +46,9 @@ def service(
     tmp_path: Path,
 ) -> ServiceState:
     """The test service with small upload limits (64 KiB a file, 4 files a request)."""
-    settings = conftest.test_settings(
-        db_url,
-        upload_dir=tmp_path / "uploads",
-        upload_max_bytes=MAX_BYTES,
-        upload_max_files=MAX_FILES,
-    )
-    return ServiceState(
-        settings=settings, engine=engine, sessions=sessions, supervisor=supervisor, now=clock
-    )
+    limits = {"upload_max_bytes": MAX_BYTES, "upload_max_files": MAX_FILES}
+    settings = conftest.test_settings(db_url, upload_dir=tmp_path / "uploads", **limits)
+    return ServiceState(settings, engine, sessions, supervisor, clock)
 
 
 @pytest.fixture

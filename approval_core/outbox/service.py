@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from approval_core.outbox.models import Fact
@@ -41,17 +41,19 @@ def insert_fact(
     """`emit_fact` for the request path of every action (issue 12): one Core INSERT in the
     caller's transaction, now, without an ORM object, its identity-map entry and the unit of
     work's bookkeeping at commit. The row is the same; nobody in the transaction reads it."""
-    session.execute(
-        _FACTS.insert().values(
-            kind=kind,
-            case_id=case_id,
-            record_id=record_id,
-            payload=payload,
-            created_at=now,
-            processed_at=None,
-            attempts=0,
-        )
+    session.connection().execute(
+        _INSERT_FACT,
+        {
+            "kind": kind,
+            "case_id": case_id,
+            "record_id": record_id,
+            "payload": payload,
+            "created_at": now,
+            "processed_at": None,
+            "attempts": 0,
+        },
     )
 
 
 _FACTS = cast(Table, Fact.__table__)
+_INSERT_FACT = insert(_FACTS)  # kept: compiled once (a statement built per call is cache-keyed)

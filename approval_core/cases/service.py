@@ -123,12 +123,14 @@ def submit(
     return case, code
 
 
+_CASE = select(Case).where(Case.id == bindparam("case_id"))
+_CASE_FOR_UPDATE = _CASE.with_for_update()
+
+
 def scoped_case(session: Session, actor: Actor, case_id: str, *, for_update: bool = False) -> Case:
     """The case if this actor may see it; otherwise NotFound (no leak of other departments)."""
-    stmt = select(Case).where(Case.id == case_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    case = session.scalars(stmt).first()
+    stmt = _CASE_FOR_UPDATE if for_update else _CASE
+    case = session.scalars(stmt, {"case_id": case_id}).first()
     if case is None or not can_see(actor, case):
         raise NotFound(f"no case {case_id}", detail_zh="案件不存在", field="case_id")
     return case

@@ -106,7 +106,12 @@ def serve(host: str | None, port: int | None) -> None:
     state = _state()
     scheduler = _start_jobs(state)
     try:
-        uvicorn.run(create_app(state), host=host or settings.host, port=port or settings.port)
+        uvicorn.run(
+            create_app(state),
+            host=host or settings.host,
+            port=port or settings.port,
+            access_log=settings.access_log,
+        )
     finally:
         scheduler.shutdown(wait=False)
         if state.sweep_pool is not None:

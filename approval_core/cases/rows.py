@@ -5,7 +5,8 @@ may change) and one record. Through the ORM that is a unit-of-work flush: the se
 its identity map, diffs every attribute's history, sorts the mappers and builds the statements
 anew each time, which cost more than the statements themselves (issue 12: about a sixth of a
 request's CPU). The use case already knows exactly what changed, so it writes the row with one
-kept Core statement, compiled once, and then seats the object in the session as the row now
+kept Core statement, compiled once and run straight on the driver (`approval_core.bulk.
+execute_one`), and then seats the object in the session as the row now
 stands (persistent, nothing pending): later reads in the transaction, and the answer, use it
 without reading the row again, and a caller that changes it further flushes as usual.
 
@@ -21,6 +22,7 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
+from approval_core.bulk import execute_one
 from approval_core.cases.models import Case
 from approval_core.cases.snapshot import CLOCK_COLUMNS
 from approval_core.records.models import CaseRecord
@@ -54,7 +56,7 @@ ACTION_COLUMNS = (
 )
 
 _INSERT_CASE = insert(_CASES)
-_INSERT_RECORD = insert(_RECORDS)
+_INSERT_RECORD = insert(_RECORDS).returning(_RECORDS.c.id)
 _UPDATE_CASE = update(_CASES).where(
     _CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version")
 )
@@ -78,7 +80,7 @@ def insert_case(session: Session, case: Case) -> None:
         if value is None:
             setattr(case, key, None)  # loaded as NULL, never read back
         values[key] = value
-    session.connection().execute(_INSERT_CASE, values)
+    execute_one(session, _INSERT_CASE, values)
     _seat(session, case)
 
 
@@ -88,8 +90,7 @@ def update_case(session: Session, case: Case, columns: tuple[str, ...] = ACTION_
     read = case.version
     values: dict[str, Any] = {key: getattr(case, key) for key in columns}
     values.update(version=read + 1, b_id=case.id, b_version=read)
-    result = session.connection().execute(_UPDATE_CASE, values)
-    if result.rowcount != 1:
+    if execute_one(session, _UPDATE_CASE, values).rowcount != 1:
         raise StaleDataError(f"case {case.id} changed meanwhile (version {read})")
     case.version = read + 1
     _seat(session, case)
@@ -98,6 +99,5 @@ def update_case(session: Session, case: Case, columns: tuple[str, ...] = ACTION_
 def insert_record(session: Session, record: CaseRecord) -> int:
     """INSERT a record from its (unsaved) object; returns and sets its id."""
     values = {key: getattr(record, key) for key in _RECORD_KEYS}
-    result = session.connection().execute(_INSERT_RECORD, values)
-    record.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    record.id = int(execute_one(session, _INSERT_RECORD, values).scalar_one())
     return record.id

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from approval_core.bulk import execute_one
 from approval_core.outbox.models import Fact
 
 
@@ -41,7 +42,8 @@ def insert_fact(
     """`emit_fact` for the request path of every action (issue 12): one Core INSERT in the
     caller's transaction, now, without an ORM object, its identity-map entry and the unit of
     work's bookkeeping at commit. The row is the same; nobody in the transaction reads it."""
-    session.connection().execute(
+    execute_one(
+        session,
         _INSERT_FACT,
         {
             "kind": kind,
@@ -56,4 +58,4 @@ def insert_fact(
 
 
 _FACTS = cast(Table, Fact.__table__)
-_INSERT_FACT = insert(_FACTS)  # kept: compiled once (a statement built per call is cache-keyed)
+_INSERT_FACT = insert(_FACTS)  # kept: compiled once, run on the driver (see execute_one)

@@ -51,7 +51,7 @@ def build_state(settings: Settings, now: Clock = utcnow) -> ServiceState:
     database still has users with the published demo tokens."""
     for line in settings.startup_warnings():
         log.warning(line)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = make_session_factory(engine)
     if settings.environment == "production":
         with sessions() as session:

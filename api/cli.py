@@ -109,7 +109,9 @@ def serve(host: str | None, port: int | None) -> None:
     base = f"http://{bind_host}:{bind_port}"
     click.echo(f"网上办事大厅 / Online service hall: {base}/   API docs: {base}/docs")
     try:
-        uvicorn.run(create_app(state), host=bind_host, port=bind_port)
+        uvicorn.run(
+            create_app(state), host=bind_host, port=bind_port, access_log=settings.access_log
+        )
     finally:
         scheduler.shutdown(wait=False)
         if state.sweep_pool is not None:

@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
@@ -34,16 +34,23 @@ class _Plan:
     copy: bool = False  # PostgreSQL (psycopg) INSERT: `sql` is a COPY ... FROM STDIN
 
 
-_plans: dict[tuple[int, str, tuple[str, ...]], tuple[Insert | Update, _Plan]] = {}
+_plans: dict[tuple[int, str, tuple[str, ...], bool], tuple[Insert | Update, _Plan]] = {}
 _inserts: dict[int, tuple[Table, Insert]] = {}
 
 
-def _plan(stmt: Insert | Update, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
-    key = (id(stmt), dialect.name, keys)
+def _plan(
+    stmt: Insert | Update, dialect: Dialect, keys: tuple[str, ...], many: bool = True
+) -> _Plan:
+    key = (id(stmt), dialect.name, keys, many)
     cached = _plans.get(key)
     if cached is not None and cached[0] is stmt:
         return cached[1]
-    if isinstance(stmt, Insert) and dialect.name == "postgresql" and dialect.driver == "psycopg":
+    if (
+        isinstance(stmt, Insert)
+        and many
+        and dialect.name == "postgresql"
+        and dialect.driver == "psycopg"
+    ):
         plan = _copy_plan(stmt, dialect, keys)
         _plans[key] = (stmt, plan)
         return plan
@@ -114,6 +121,20 @@ def run_prepared(session: Session, prepared: Prepared | None) -> None:
                 copy.write_row(row)
     except dbapi.Error as exc:  # the same exceptions as a failed INSERT would raise
         raise DBAPIError.instance(prepared.plan.sql, None, exc, dbapi.Error) from exc
+
+
+def execute_one(
+    session: Session, stmt: Insert | Update, row: Mapping[str, Any]
+) -> CursorResult[Any]:
+    """Run `stmt` for one row in the session's transaction, through the kept plan: the
+    statement is compiled once per dialect and key set and the row's values go through the
+    columns' own type processors, straight to the driver. For the statements every request
+    runs (issue 12): SQLAlchemy's per-execution work on a compiled statement (cache look-up,
+    parameter and result set-up) costs more than the driver's own. The result is the driver's
+    (its rowcount, and the rows of a RETURNING)."""
+    plan = _plan(stmt, session.get_bind().dialect, tuple(row), many=False)
+    params = _parameters(plan, [row])[0]
+    return session.connection().exec_driver_sql(plan.sql, params)
 
 
 def insert_statement(table: Table) -> Insert:

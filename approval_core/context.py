@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from approval_core.calendar.service import WorkCalendar
 from approval_core.catalogue.service import Catalogue
@@ -32,3 +32,10 @@ class CoreDeps:
     policy: object | None = None  # the policy value these came from (opaque to the core)
     policy_version: str = ""  # its version ("" when built from files outside a policy)
     record_mac: RecordMac = DEFAULT_MAC  # what new records are sealed with (the settings')
+
+    def at_one_moment(self) -> CoreDeps:
+        """These deps with `now` read once and fixed: a use case and its answer see one moment
+        (an action recorded "now" is then at its own event time, and the clock it stores is
+        the one its answer shows, computed once)."""
+        moment = self.now()
+        return replace(self, now=lambda: moment)

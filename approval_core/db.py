@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -58,18 +59,29 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+# Connections kept open per engine. A request holds one from its first statement to its
+# commit; the connections beyond these are closed on their return and opened anew the next
+# time, which under load is a reconnect per request (a PostgreSQL backend started, or SQLite
+# parsing the whole schema again: issue 12). The default matches a busy API process (up to a
+# few dozen requests in its thread pool at once, the judge loop, the scheduler's jobs).
+POOL_SIZE = 16
+POOL_OVERFLOW = 32
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = POOL_SIZE) -> Engine:
     """An engine; SQLite gets foreign keys on, a busy timeout and immediate transactions."""
+    pool = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW}
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             echo=echo,
             json_serializer=_json,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT},
+            **(pool if ":memory:" not in url and url.rstrip("/") != "sqlite:" else {}),
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, json_serializer=_json, pool_pre_ping=True)
+    return create_engine(url, echo=echo, json_serializer=_json, pool_pre_ping=True, **pool)
 
 
 def _json(value: Any) -> str:
@@ -77,7 +89,69 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+BUSY_TIMEOUT = 30  # seconds a SQLite writer waits for the write lock before it fails
+
+
+class _WriterGate:
+    """This process's writers to one SQLite database, one at a time, queued on a lock.
+
+    SQLite has one writer at a time. A writer that finds the write lock taken is left to
+    SQLite's busy handler, which polls by sleeping 1, 2, 5, 10 ... 100 ms: under load a waiting
+    request oversleeps the moment the lock is free, and every poll wakes a thread for nothing
+    (issue 12: the action path's latency and CPU). The writers of this process (its requests,
+    the judge loop, the jobs) wait on this lock instead and take SQLite's at once when it is
+    released, after the holder's COMMIT or ROLLBACK. Other processes still meet SQLite's own
+    lock; a writer that waits here longer than the busy timeout goes on to SQLite's, as it
+    would without the gate."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the DBAPI connection that holds it
+
+    def enter(self, dbapi_connection: Any) -> None:
+        if self._lock.acquire(timeout=BUSY_TIMEOUT):
+            self._holder = id(_raw(dbapi_connection))
+
+    def leave(self, dbapi_connection: Any) -> None:
+        if self._holder is not None and self._holder == id(_raw(dbapi_connection)):
+            self._holder = None
+            self._lock.release()
+
+
+def _raw(connection: Any) -> Any:
+    """The driver's connection, from the pool's proxy of it (or itself)."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
+def _gate_writers(engine: Engine) -> _WriterGate:
+    """Release the gate once the driver has committed or rolled back (the pool's rollback of
+    a returned connection included), or when the connection is closed or invalidated."""
+    gate = _WriterGate()
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            gate.leave(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            gate.leave(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    for name in ("close", "invalidate", "close_detached"):
+        event.listen(engine.pool, name, lambda dbapi_connection, *_: gate.leave(dbapi_connection))
+    return gate
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    gate = _gate_writers(engine)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin.
@@ -94,7 +168,15 @@ def _configure_sqlite(engine: Engine) -> None:
         options = conn.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT":
             return  # each statement its own transaction (e.g. ANALYZE, VACUUM)
-        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")
+        if options.get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        gate.enter(conn.connection)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(conn.connection)
+            raise
 
 
 def in_chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # Judged facts are kept this long, then pruned (the records stay the truth; refused
     # changes, which have no record, are kept for good). See supervisor/housekeeping.py.
     fact_retention_days: int = Field(default=30, ge=1)
+    # Database connections the API keeps open (see approval_core/db.py POOL_SIZE); on
+    # PostgreSQL mind max_connections across processes.
+    db_pool_size: int = Field(default=16, ge=1, le=200)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Uploaded application materials (README "Uploaded materials"): kept in this directory,
     # outside anything served as static files, under random names; at most
@@ -74,6 +77,9 @@ class Settings(BaseSettings):
     upload_dir: Path = Path.cwd() / "var" / "uploads"
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     upload_max_files: int = Field(default=20, ge=1, le=1000)
+    # uvicorn's line per request on standard output; a proxy in front usually logs them
+    # already, and /metrics counts them by route (a line costs ~0.1 ms of the server's CPU).
+    access_log: bool = True
     # E-mail notifications (SUNLIGHT_SMTP_HOST, _PORT, _SENDER, _USERNAME, _PASSWORD, _STARTTLS)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

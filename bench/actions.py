@@ -210,6 +210,8 @@ def sunlight_env(url: str) -> dict[str, str]:
         "SUNLIGHT_ENVIRONMENT": "test",
         "SUNLIGHT_SECRET_KEY": KEY,
         "SUNLIGHT_RULES_DIR": str(RULES),
+        # as the bare server runs (uvicorn --log-level warning): no line per request
+        "SUNLIGHT_ACCESS_LOG": "false",
     }
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.outbox.models import Fact
 from approval_core.timeutil import Clock
-from supervisor.processing import MAX_ATTEMPTS, process_pending
+from supervisor.processing import MAX_ATTEMPTS, judge_round
 from supervisor.runtime import Supervisor
 
 log = logging.getLogger("sunlight.judge")
@@ -38,9 +38,15 @@ class JudgeLoop:
     now: Clock
     batch: int = 200
     idle_seconds: float = 1.0  # a look even without a wake-up (facts left by a busy case)
-    # After a wake-up, wait this long for more commits: under load one judging round then
-    # takes many facts at once (fewer transactions competing for the write lock).
+    # After a wake-up, wait this long for more commits: one judging round then takes many
+    # facts at once (fewer transactions competing for the write lock, and the round's own
+    # statements shared by more facts). Quiet, a fact is judged within moments; busy (the last
+    # round judged `busy_facts` or more), rounds come at most every `busy_linger_seconds`,
+    # which keeps action-to-alert well under a second.
     linger_seconds: float = 0.05
+    busy_linger_seconds: float = 0.2
+    busy_facts: int = 10
+    _last_round: int = 0
     _wanted: threading.Event = field(default_factory=threading.Event)
     _draining: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
@@ -61,9 +67,9 @@ class JudgeLoop:
             while True:
                 deps = self.supervisor.deps(self.record_key, self.now)
                 with self.sessions() as session, session.begin():
-                    done = process_pending(session, deps, self.supervisor, self.batch)
+                    done, more = judge_round(session, deps, self.supervisor, self.batch)
                 total += done
-                if done == 0:
+                if done == 0 or not more:
                     return total
 
     def start(self) -> None:
@@ -83,12 +89,13 @@ class JudgeLoop:
     def _run(self) -> None:
         while not self._stopping:
             if self._wanted.wait(self.idle_seconds):
-                time.sleep(self.linger_seconds)
+                busy = self._last_round >= self.busy_facts
+                time.sleep(self.busy_linger_seconds if busy else self.linger_seconds)
             self._wanted.clear()
             if self._stopping:
                 return
             try:
-                self.drain()
+                self._last_round = self.drain()
             except Exception:  # noqa: BLE001 (the loop must outlive any one failure)
                 log.exception("judging failed; the facts stay pending and are tried again")
                 time.sleep(self.idle_seconds)

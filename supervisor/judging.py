@@ -39,6 +39,12 @@ from supervisor.runtime import Supervisor
 _ALERTS = Table("alerts", Alert.metadata)
 _EVENTS = Table("alert_events", AlertEvent.metadata)
 _INSERT_ALERTS = insert_statement(_ALERTS)
+_ALERTS_OF_CASES = select(Alert).where(Alert.case_id.in_(bindparam("ids", expanding=True)))
+_HEADS = (
+    select(User.department_code, func.min(User.id))
+    .where(User.role == "head", User.active.is_(True))
+    .group_by(User.department_code)
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class Judge:
     ) -> Judge:
         judge = cls(session, sup, now, policy or sup.policy)
         for chunk in in_chunks(case_ids):
-            judge._remember(session.scalars(select(Alert).where(Alert.case_id.in_(chunk))))
+            judge._remember(session.scalars(_ALERTS_OF_CASES, {"ids": chunk}))
         judge._load_heads()
         return judge
 
@@ -121,11 +127,8 @@ class Judge:
             self.alerts.setdefault(alert.subject, {})[alert.cause] = alert
 
     def _load_heads(self) -> None:
-        rows = self.session.execute(
-            select(User.department_code, func.min(User.id))
-            .where(User.role == "head", User.active.is_(True))
-            .group_by(User.department_code)
-        )
+        """Read with the alerts (a sweep judges outside its transaction afterwards)."""
+        rows = self.session.execute(_HEADS)
         self.heads = {dept: uid for dept, uid in rows if dept is not None}
 
     def alert_states(self) -> dict[int, tuple[str, datetime]]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Integer, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from approval_core.bulk import execute_many
@@ -21,6 +21,7 @@ from approval_core.cases.models import Case
 from approval_core.cases.snapshot import stored_clock
 from approval_core.clock.schemas import ClockResult
 from approval_core.context import CoreDeps
+from approval_core.db import in_chunks
 from approval_core.outbox.models import Fact
 from approval_core.system.service import raise_alert, resolve_alert
 from approval_core.timeutil import legal_date
@@ -34,8 +35,25 @@ from supervisor.timing import next_due_at
 log = logging.getLogger("sunlight.supervisor")
 MAX_ATTEMPTS = 5
 _CASES = Table("cases", Case.metadata)
+_FACTS = Table("facts", Fact.metadata)
 _SET_DUE = (
     update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(next_due_at=bindparam("b_due"))
+)
+# Kept statements (compiled once; the judge loop runs them every round under load).
+_CLAIM = (
+    select(Fact)
+    .where(Fact.processed_at.is_(None), Fact.attempts < MAX_ATTEMPTS)
+    .order_by(Fact.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_CLAIM_LOCKED = _CLAIM.with_for_update(skip_locked=True)
+# The batch's cases as rows of their columns: the judge only reads them (the next look is
+# written by `_SET_DUE`), so no ORM objects are built for them.
+_CASE_ROWS = select(_CASES).where(_CASES.c.id.in_(bindparam("ids", expanding=True)))
+_PROCESSED = (
+    update(_FACTS)
+    .where(_FACTS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(processed_at=bindparam("now"))
 )
 
 
@@ -77,17 +95,20 @@ def _pending() -> Any:
     return (Fact.processed_at.is_(None), Fact.attempts < MAX_ATTEMPTS)
 
 
-def _claim(session: Session, limit: int) -> list[Fact]:
-    """The oldest unjudged facts this transaction may judge, in order.
+def _claim(session: Session, limit: int) -> tuple[list[Fact], bool]:
+    """The oldest unjudged facts this transaction may judge, in order, and whether others may
+    be left (the limit was reached, or some were left to another judge).
 
     On PostgreSQL several judges run at once (each API process's judge loop, the workers'
     pollers) beside the sweep: facts are claimed with `SKIP LOCKED`, and a case's facts are
     judged by one of them at a time and in order (see `_owned`). SQLite has one writer at a
     time: the transaction's write lock is the claim."""
-    stmt = select(Fact).where(*_pending()).order_by(Fact.id).limit(limit)
     if session.get_bind().dialect.name != "postgresql":
-        return list(session.scalars(stmt))
-    return _owned(session, list(session.scalars(stmt.with_for_update(skip_locked=True))))
+        facts = list(session.scalars(_CLAIM, {"limit": limit}))
+        return facts, len(facts) >= limit
+    claimed = list(session.scalars(_CLAIM_LOCKED, {"limit": limit}))
+    facts = _owned(session, claimed)
+    return facts, len(claimed) >= limit or len(facts) < len(claimed)
 
 
 def _owned(session: Session, facts: list[Fact]) -> list[Fact]:
@@ -131,7 +152,9 @@ def _judge_batch(
     """Judge the facts in order with one Judge: the alerts of all their cases are loaded at
     once and written together; each case's next look is the one its last fact gives."""
     wanted = sorted({f.case_id for f in facts if f.case_id is not None and "case" in f.payload})
-    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(wanted)))}
+    cases: dict[str, Any] = {}
+    for chunk in in_chunks(wanted):
+        cases.update((c.id, c) for c in session.connection().execute(_CASE_ROWS, {"ids": chunk}))
     judge = Judge.for_cases(session, sup, now, list(cases), sup.policy_for(deps))
     clocks: dict[str, ClockResult] = {}
     due: dict[str, datetime | None] = {}
@@ -151,6 +174,7 @@ def _judge_batch(
             # An event from an earlier day (imported history, or a fact judged late): the
             # case as it stands today may already be past thresholds the event did not see.
             due[case.id] = now
+    judge.prepare(session.get_bind().dialect, cases)  # (the alerts' case views from the rows)
     judge.finish()
     # The documents these actions issued, told to the applicant (once per case, record and
     # channel: a fact judged again queues nothing more).
@@ -169,14 +193,22 @@ def _judge_batch(
         # A Core UPDATE: the next look is the supervisor's, not a change of the case, so it
         # must not bump the case's version (a handler acting meanwhile would get a 409).
         execute_many(session, _SET_DUE, [{"b_id": k, "b_due": v} for k, v in due.items()])
-    session.execute(
-        update(Fact).where(Fact.id.in_([f.id for f in facts])).values(processed_at=now),
-        execution_options={"synchronize_session": False},
-    )
+    conn = session.connection()
+    for ids in in_chunks([f.id for f in facts]):
+        conn.execute(_PROCESSED, {"ids": ids, "now": now})
 
 
 def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 200) -> int:
-    """Judge up to `limit` unprocessed facts in order; returns how many were done.
+    """Judge up to `limit` unprocessed facts in order; returns how many were done."""
+    return judge_round(session, deps, sup, limit)[0]
+
+
+def judge_round(
+    session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 200
+) -> tuple[int, bool]:
+    """`process_pending`, and whether facts may be left for another round right away (the
+    limit was reached, some were left to another judge, or some failed): a caller draining
+    the outbox stops when none may be, without a round that finds nothing.
 
     The batch is judged at once in a savepoint. When that fails, its facts are judged one by
     one, each in its own savepoint: a fact that fails for any reason (the engine, an item no
@@ -186,9 +218,9 @@ def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: in
     facts) and stays on record with a system alert naming it.
     """
     now = deps.now()
-    facts = _claim(session, limit)
+    facts, more = _claim(session, limit)
     if not facts:
-        return 0
+        return 0, more
     done = failed = 0
     try:
         with session.begin_nested():
@@ -208,7 +240,7 @@ def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: in
         resolve_alert(session, "engine-error", now)
     session.flush()
     sup.metrics.facts_processed.inc(done)
-    return done
+    return done, more or failed > 0
 
 
 def _failed(session: Session, fact: Fact, exc: Exception, now: datetime) -> None:

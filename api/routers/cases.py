@@ -109,7 +109,8 @@ def act_on_case(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """One action on a case; the answer is the case as the action left it (built in the
-    action's own transaction). Send an Idempotency-Key to retry safely."""
+    action's own transaction, as of the moment it was recorded). Send an Idempotency-Key to
+    retry safely."""
     core = service.core
 
     def work(session: Session) -> Answer:

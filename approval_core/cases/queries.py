@@ -45,8 +45,10 @@ def view_case(
 def view_after_action(deps: CoreDeps, case: Case) -> dict[str, Any]:
     """The answer to an action: the case as the action's own transaction left its row (the
     row follows every record, see `records verify`), with the clock from the inputs kept on
-    it; the same view as `view_case` as of now, without reading and replaying the records."""
-    moment = deps.now()
+    it, as of the moment the action was recorded (when it stored that clock, which is not
+    computed again); the same view as `view_case` as of that moment, without reading and
+    replaying the records."""
+    moment = case.clock_computed_at or deps.now()
     return _view(case, case, stored_clock(deps, case, moment), moment)
 
 

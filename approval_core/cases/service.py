@@ -1,4 +1,4 @@
-"""Case use cases: submit and act. Each adds and flushes; the caller's transaction commits."""
+"""Case use cases: submit and act. Each writes in the caller's transaction, which commits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from approval_core.cases.applicants import applicant_columns, check_applicant
@@ -24,6 +24,7 @@ from approval_core.cases.checks import (
 from approval_core.cases.labels import ROLE_LABELS, zh
 from approval_core.cases.models import Case
 from approval_core.cases.replay import Replayed
+from approval_core.cases.rows import insert_case, insert_record, update_case
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.cases.snapshot import advance_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
@@ -33,7 +34,7 @@ from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, NotFound
 from approval_core.outbox.service import emit_fact, insert_fact
 from approval_core.records.models import GENESIS, CaseRecord
-from approval_core.records.service import append_record
+from approval_core.records.service import chain_record
 from approval_core.system.service import note_provisional
 from approval_core.tallies.service import CONCLUDED, timeliness
 from approval_core.tallies.service import add as add_to_total
@@ -48,10 +49,15 @@ def query_code_digest(tracking_no: str, code: str, key: str) -> str:
     return hashlib.sha256(f"{key}:{tracking_no}:{code.strip().upper()}".encode()).hexdigest()
 
 
+# (a kept statement with a parameter: compiled once, not built and cache-keyed per filing)
+_TRACKING_NO_TAKEN = select(Case.id).where(Case.tracking_no == bindparam("candidate"))
+
+
 def _new_tracking_no(session: Session, day: str) -> str:
+    conn = session.connection()
     for _ in range(20):
         candidate = f"SL{day}{secrets.randbelow(10**6):06d}"
-        if session.scalar(select(Case.id).where(Case.tracking_no == candidate)) is None:
+        if conn.execute(_TRACKING_NO_TAKEN, {"candidate": candidate}).first() is None:
             return candidate
     raise RuntimeError("could not allocate a tracking number")  # pragma: no cover
 
@@ -99,6 +105,7 @@ def submit(
 
     `files`: the uploaded files' entries (material, name, SHA-256, size, type) the record
     carries (approval_core/materials/service.py stores them)."""
+    deps = deps.at_one_moment()
     item = check_submission(deps, actor, command)
     at = event_time(deps, command.submitted_at, "submitted_at", None)
     check_applicant(command.applicant, legal_date(deps.now()))
@@ -117,11 +124,16 @@ def submit(
         step="register",
         submitted_at=at,
         last_event_at=at,
+        record_count=0,
         chain_seq=0,
         chain_hash=GENESIS,
+        clock_events=[],
+        counters={},
+        next_due_at=None,
+        version=1,
     )
-    session.add(case)
-    session.flush()
+    # (not added to the session: `_record_and_emit` writes the row once, with its first
+    # record folded in, see approval_core/cases/rows.py)
     payload: dict[str, Any] = {"item": item.code, "materials": case.materials}
     if files:
         payload["files"] = files
@@ -130,12 +142,14 @@ def submit(
     return case, code
 
 
+_CASE = select(Case).where(Case.id == bindparam("case_id"))
+_CASE_FOR_UPDATE = _CASE.with_for_update()
+
+
 def scoped_case(session: Session, actor: Actor, case_id: str, *, for_update: bool = False) -> Case:
     """The case if this actor may see it; otherwise NotFound (no leak of other departments)."""
-    stmt = select(Case).where(Case.id == case_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    case = session.scalars(stmt).first()
+    stmt = _CASE_FOR_UPDATE if for_update else _CASE
+    case = session.scalars(stmt, {"case_id": case_id}).first()
     if case is None or not can_see(actor, case):
         raise NotFound(f"no case {case_id}", detail_zh="案件不存在", field="case_id")
     return case
@@ -162,6 +176,7 @@ def act(
 
     `files`: entries of the files uploaded with it (a supplement), carried by the record."""
     case = scoped_case(session, actor, case_id, for_update=True)
+    deps = deps.at_one_moment()  # read under the case's lock (its last event is not later)
     doer = effective_actor(session, actor, command)
     at = event_time(deps, command.at, "at", case.last_event_at)
     check_backdating(deps, command, at)
@@ -278,22 +293,28 @@ def _record_and_emit(
         documents_out=[out] if out else [],
         payload=payload,
     )
-    append_record(session, case, record, key=deps.record_key, record_mac=deps.record_mac)
+    chain_record(case, record, key=deps.record_key, record_mac=deps.record_mac)
     context = _event_context(deps, case, action, at)
     case.record_count = record.seq
     advance_derived(case, before, record)
     clock = stored_clock(deps, case, max(now, at))
-    noted = case.clock_provisional and action != "submit"  # told when it first became so
+    noted = bool(case.clock_provisional) and action != "submit"  # told when it first became so
     store_clock(case, clock, deps.policy_version)
-    if clock.provisional and not noted:
-        note_provisional(session, deps, clock)
     # The fact tells what the case looked like when the event happened (imported events are
     # in the past); the row keeps the clock as of now.
     at_event = clock if at >= now else stored_clock(deps, case, at)
+    # The row and the record by Core statements (see rows.py), the row first (the record
+    # refers to it).
+    if action == "submit":
+        insert_case(session, case)
+    else:
+        update_case(session, case)
+    insert_record(session, record)
+    if clock.provisional and not noted:
+        note_provisional(session, deps, clock)
     if action == "conclude":  # the watch screens' throughput and on-time rate (办结)
         labels = (case.department_code, case.item_code, timeliness(at_event))
         add_to_total(session, CONCLUDED, labels)
-    session.flush()
     fact = {
         "event": {
             "action": action,

@@ -42,11 +42,44 @@ def event_from_json(data: dict[str, Any]) -> ClockEvent:
 def stored_clock(deps: CoreDeps, case: Case | Any, as_of: datetime) -> ClockResult:
     """The clock as of `as_of` from the inputs kept on the row (no records read).
 
-    `case` may be a Case or a row of its columns (the sweep reads columns, not objects).
-    """
+    `case` may be a Case or a row of its columns (the sweep reads columns, not objects). The
+    last result is kept: an action stores the clock it computed and its answer shows the
+    clock of the same inputs at the same moment (`CoreDeps.at_one_moment`), computed once."""
+    key = (case.clock_events, case.item_code, deps.catalogue, deps.calendar, as_of)
+    last = _last_clock[0]  # (one read: another thread may replace it meanwhile)
+    if last is not None and _same(last[0], key):
+        return last[1]
     events = [event_from_json(e) for e in case.clock_events]
     policy = deps.catalogue.clock_policy(case.item_code)
-    return compute_clock(events, policy, deps.calendar, as_of)
+    clock = compute_clock(events, policy, deps.calendar, as_of)
+    _last_clock[0] = (key, clock)
+    return clock
+
+
+# The last inputs and result. Objects are compared by identity: a case's events list is
+# replaced, never changed in place, when a record is folded in (`advance_derived`), and the
+# key holds its objects, so no id is reused while it is kept. (ClockResult is frozen.)
+_last_clock: list[tuple[tuple[Any, ...], ClockResult] | None] = [None]
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return a[0] is b[0] and a[1] == b[1] and a[2] is b[2] and a[3] is b[3] and a[4] == b[4]
+
+
+# The row's columns `clock_columns` (and so `store_clock`) writes.
+CLOCK_COLUMNS = (
+    "clock_started_on",
+    "clock_due_date",
+    "clock_elapsed",
+    "clock_remaining",
+    "clock_overdue",
+    "clock_running",
+    "clock_deemed_accepted",
+    "clock_provisional",
+    "calendar_version",
+    "clock_computed_at",
+    "policy_version",
+)
 
 
 def clock_columns(clock: ClockResult, policy_version: str | None = None) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from approval_core.bulk import execute_one
 from approval_core.outbox.models import Fact
 
 
@@ -41,17 +42,20 @@ def insert_fact(
     """`emit_fact` for the request path of every action (issue 12): one Core INSERT in the
     caller's transaction, now, without an ORM object, its identity-map entry and the unit of
     work's bookkeeping at commit. The row is the same; nobody in the transaction reads it."""
-    session.execute(
-        _FACTS.insert().values(
-            kind=kind,
-            case_id=case_id,
-            record_id=record_id,
-            payload=payload,
-            created_at=now,
-            processed_at=None,
-            attempts=0,
-        )
+    execute_one(
+        session,
+        _INSERT_FACT,
+        {
+            "kind": kind,
+            "case_id": case_id,
+            "record_id": record_id,
+            "payload": payload,
+            "created_at": now,
+            "processed_at": None,
+            "attempts": 0,
+        },
     )
 
 
 _FACTS = cast(Table, Fact.__table__)
+_INSERT_FACT = insert(_FACTS)  # kept: compiled once, run on the driver (see execute_one)

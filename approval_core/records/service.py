@@ -58,25 +58,19 @@ class ChainHead(Protocol):
     chain_hash: str
 
 
-def append_record(
-    session: Session,
-    head: ChainHead,
-    record: CaseRecord,
-    *,
-    key: str,
-    record_mac: RecordMac = DEFAULT_MAC,
+def chain_record(
+    head: ChainHead, record: CaseRecord, *, key: str, record_mac: RecordMac = DEFAULT_MAC
 ) -> CaseRecord:
-    """Chain a record after `head` and move the head to it, without reading earlier records;
-    the caller's transaction writes both with the case change, in its next flush (one UPDATE
-    of the case row for the whole action; the row's optimistic version keeps concurrent
-    appends to one chain single-winner). The record is sealed with `record_mac` (the
-    deployment's setting) and keeps naming it."""
+    """Chain a record after `head` and move the head to it, without reading earlier records
+    (no I/O: the caller writes the record and the head with the case change, see
+    `approval_core/cases/rows.py`; the row's optimistic version keeps concurrent appends to
+    one chain single-winner). The record is sealed with `record_mac` (the deployment's
+    setting) and keeps naming it."""
     record.mac = record_mac
     record.seq = head.chain_seq + 1
     record.prev_hash = head.chain_hash
     record.hash = record_hash(record, key)
     head.chain_seq, head.chain_hash = record.seq, record.hash
-    session.add(record)
     return record
 
 

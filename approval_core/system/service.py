@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from approval_core.cases.models import Case
@@ -60,10 +60,20 @@ def raise_alert(
 
 
 def resolve_alert(session: Session, cause: str, now: datetime) -> None:
-    alert = session.scalars(select(SystemAlert).where(SystemAlert.cause == cause)).first()
+    # (a kept Core statement: the judge loop asks after every batch, and the answer is
+    # almost always "none open")
+    found = session.connection().execute(_OPEN_ALERT, {"cause": cause}).first()
+    if found is None:
+        return
+    alert = session.get(SystemAlert, found.id)
     if alert is not None and alert.resolved_at is None:
         alert.resolved_at = now
         session.flush()
+
+
+_OPEN_ALERT = select(SystemAlert.id).where(
+    SystemAlert.cause == bindparam("cause"), SystemAlert.resolved_at.is_(None)
+)
 
 
 def calendar_cause(year: int) -> str:

@@ -54,7 +54,7 @@ def notify_applicants(
     catalogue: Catalogue,
     public_url: str,
     facts: Sequence[Fact],
-    cases: Mapping[str, Case],
+    cases: Mapping[str, Any],  # Case objects, or rows of the cases' columns
     now: datetime,
     *,
     sms_enabled: bool = True,

@@ -161,17 +161,19 @@ def _drift_by_hand(sessions: sessionmaker[Session], case_id: str) -> None:
         session.execute(update(Case).where(Case.id == case_id).values(state="handling"))
         if dialect == "postgresql":
             session.execute(text(on))
-    if dialect == "sqlite":
-        _recreate_sqlite_trigger(sessions)
+        else:
+            # On the same connection: another pooled connection may still hold the schema
+            # with the trigger in it (SQLite checks a CREATE against the schema it has read)
+            # and refuse to create it again.
+            session.execute(text(_sqlite_trigger()))
 
 
-def _recreate_sqlite_trigger(sessions: sessionmaker[Session]) -> None:
+def _sqlite_trigger() -> str:
     from importlib import import_module
 
     migration = import_module("approval_core.migrations.versions.0013_metric_deltas")
     table, metric, key, columns = migration._WATCHED[0]
-    with sessions() as session, session.begin():
-        session.execute(text(migration._sqlite(table, metric, key, columns)[1]))
+    return str(migration._sqlite(table, metric, key, columns)[1])
 
 
 def test_reconciliation_repairs_a_drift_made_by_hand(

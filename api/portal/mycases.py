@@ -15,10 +15,12 @@ from api.deps import Service
 from api.portal.casefile import case_page, list_row, ratings_of
 from api.portal.pages import render
 from api.portal.security import RequiredApplicant, mark_page
+from api.routers.materials import download_material
 from api.routers.receipts import get_receipt
 from approval_core.cases import queries
 from approval_core.cases.service import scoped_case
 from approval_core.db import read_only
+from approval_core.materials import service as materials
 
 router = APIRouter(prefix="/my/cases", include_in_schema=False, dependencies=[Depends(mark_page)])
 
@@ -67,7 +69,14 @@ def my_case(
         read_only(session)
         case = scoped_case(session, applicant, case_id)
         view = case_page(session, service.core, case)
-    context: dict[str, Any] = {"case": view, "notice": NOTICES.get(done or "")}
+        files = materials.files_of(session, applicant, case_id)
+        names = {m.code: m for m in service.core.catalogue.get(case.item_code).materials}
+    context: dict[str, Any] = {
+        "case": view,
+        "notice": NOTICES.get(done or ""),
+        "files": files,
+        "names": names,
+    }
     return render(request, "mycases/case.html", context)
 
 
@@ -86,3 +95,15 @@ def my_document(
         disposition = answer.headers["content-disposition"].replace("inline", "attachment", 1)
         answer.headers["content-disposition"] = disposition
     return answer
+
+
+@router.get("/{case_id}/materials/{file_id}", response_model=None)
+def my_material(
+    case_id: CaseId,
+    file_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    applicant: RequiredApplicant,
+    service: Service,
+) -> Response:
+    """A file the applicant uploaded, as an attachment: the API's own download, so only the
+    case's applicant (and, through the API, its department's staff) ever get it."""
+    return download_material(case_id, file_id, applicant, service)

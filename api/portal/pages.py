@@ -44,10 +44,6 @@ def language(request: Request) -> str:
     return kept if kept in LANGUAGES else "zh"
 
 
-def text(request: Request, zh: str, en: str) -> str:
-    return en if language(request) == "en" else zh
-
-
 def secure_cookies(request: Request) -> bool:
     """Cookies are marked Secure when the browser reached us over TLS (directly or through a
     trusted proxy), so they are never sent back in clear."""

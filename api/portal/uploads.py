@@ -25,8 +25,6 @@ from approval_core.errors import DomainError, InvalidInput, StorageFull, TooLarg
 from approval_core.inputs import control_character
 from approval_core.materials.schemas import Upload, UploadLimits
 
-# Room for the form's own fields (CSRF token, a note) besides the files' bytes.
-FIELDS_ROOM = 1024 * 1024
 # Empty file inputs (a material left without a file) are parts too: this many more than
 # the files a request may bring are parsed, then dropped (`uploads_of`).
 EMPTY_INPUTS_ROOM = 64
@@ -36,11 +34,6 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = ((TooLarge, 413), (StorageF
 
 def limits_of(service: ServiceState) -> UploadLimits:
     return UploadLimits.from_settings(service.settings)
-
-
-def body_bound(limits: UploadLimits) -> int:
-    """The most bytes a form with files may have: every file at its limit, plus fields."""
-    return limits.max_files * limits.max_bytes + FIELDS_ROOM
 
 
 def _too_large(size: int | str, limits: UploadLimits) -> TooLarge:
@@ -60,7 +53,7 @@ class BoundedRequest(Request):
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
         limits = limits_of(self.app.state.service)
-        bound, seen = body_bound(limits), 0
+        bound, seen = limits.body_bound, 0
         async for chunk in super().stream():
             seen += len(chunk)
             if seen > bound:
@@ -87,7 +80,7 @@ async def upload_form(request: Request) -> AsyncIterator[FormData]:
     closed when the request ends."""
     limits = limits_of(request.app.state.service)
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > body_bound(limits):
+    if length.isdigit() and int(length) > limits.body_bound:
         raise _too_large(length, limits)
     try:
         form = await request.form(

@@ -194,8 +194,7 @@ async def _form(request: Request, limits: UploadLimits) -> FormData:
     """The multipart body. A body longer than every allowed file together is refused before
     it is read; Starlette spools the parts to temporary files, which `form.close()` removes."""
     length = request.headers.get("content-length", "")
-    most = limits.max_files * limits.max_bytes + 1024 * 1024  # plus the form's own fields
-    if length.isdigit() and int(length) > most:
+    if length.isdigit() and int(length) > limits.body_bound:
         raise TooLarge(
             f"the request ({length} bytes) is larger than {limits.max_files} files of "
             f"{limits.max_bytes} bytes",

@@ -36,6 +36,12 @@ class UploadLimits:
     def from_settings(cls, settings: Settings) -> UploadLimits:
         return cls(settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files)
 
+    @property
+    def body_bound(self) -> int:
+        """The most bytes a request with files may have: every file at its limit, plus room
+        (1 MiB) for the form's own fields. The API and the service hall refuse more."""
+        return self.max_files * self.max_bytes + 1024 * 1024
+
 
 class MaterialFileView(BaseModel):
     """One stored file of a case, as listed (the bytes: GET .../materials/{id})."""

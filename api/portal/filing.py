@@ -23,7 +23,6 @@ from api.portal.security import RequiredApplicant, mark_page, verify_csrf
 from api.portal.uploads import (
     UploadForm,
     UploadRoute,
-    fingerprint,
     limits_of,
     refusal_status,
     text_field,
@@ -150,7 +149,7 @@ def _once(
 ) -> Answer:
     """`work` in one transaction, at most once per form key (the API's Idempotency-Key
     store): a form sent again with the same files gets the first answer."""
-    body = fingerprint(uploads) if key else None
+    body = materials.fingerprint(uploads) if key else None
     now = service.now()
     try:
         return once(service.sessions, actor.user_id, key or None, scope, body, now, work)

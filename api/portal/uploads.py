@@ -11,8 +11,7 @@ then checks each file's own size and type as it stores it.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -145,16 +144,3 @@ def text_field(form: FormData, name: str, limit: int) -> str:
             field=name,
         )
     return value.strip()
-
-
-def fingerprint(uploads: Sequence[Upload]) -> list[list[str]]:
-    """What makes a second submission of one form the same request: each file's material,
-    name and bytes (read, then rewound for the store)."""
-    found = []
-    for upload in uploads:
-        digest = hashlib.sha256()
-        while chunk := upload.stream.read(64 * 1024):
-            digest.update(chunk)
-        upload.stream.seek(0)
-        found.append([upload.material, upload.filename, digest.hexdigest()])
-    return found

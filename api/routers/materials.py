@@ -3,7 +3,6 @@ them, list a case's files and download one (for the case's applicant and departm
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -115,14 +114,7 @@ def _file_case(
 
 def _fingerprint(command: SubmitCommand, uploads: list[Upload]) -> dict[str, Any]:
     """What makes a retry the same request: the command and each file's part and bytes."""
-    files = []
-    for upload in uploads:
-        digest = hashlib.sha256()
-        while chunk := upload.stream.read(64 * 1024):
-            digest.update(chunk)
-        upload.stream.seek(0)
-        files.append([upload.material, upload.filename, digest.hexdigest()])
-    return {"command": command.model_dump(mode="json"), "files": files}
+    return {"command": command.model_dump(mode="json"), "files": materials.fingerprint(uploads)}
 
 
 @router.post("/{case_id}/materials", openapi_extra=_SUPPLEMENT_BODY)

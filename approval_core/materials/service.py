@@ -11,6 +11,7 @@ finds those for housekeeping.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -229,3 +230,16 @@ def _discard_unless_committed(session: Session, transaction: SessionTransaction)
         return
     for path in session.info.pop(_WRITTEN, []):
         Path(path).unlink(missing_ok=True)
+
+
+def fingerprint(uploads: Sequence[Upload]) -> list[list[str]]:
+    """What makes a repeated submission the same request (Idempotency-Key, a form sent
+    twice): each file's material, name and bytes (read, then rewound for the store)."""
+    found = []
+    for upload in uploads:
+        digest = hashlib.sha256()
+        while chunk := upload.stream.read(64 * 1024):
+            digest.update(chunk)
+        upload.stream.seek(0)
+        found.append([upload.material, upload.filename, digest.hexdigest()])
+    return found

@@ -156,6 +156,7 @@ def _start_jobs(state: ServiceState) -> BackgroundScheduler:
         pool=state.sweep_pool,
         smtp=smtp,
         retention_days=state.settings.fact_retention_days,
+        judge=state.judge,
     )
     jobs.poll_facts()
     jobs.sweep_if_leader()  # catch up with time passed while no process was running

@@ -60,16 +60,23 @@ class JudgeLoop:
         """A commit wrote facts: judge them now (a no-op when no loop thread runs)."""
         self._wanted.set()
 
-    def drain(self) -> int:
-        """Judge every pending fact this process may claim, in this thread; how many."""
+    def drain(self, *, patient: bool = False) -> int:
+        """Judge every pending fact this process may claim, in this thread; how many.
+
+        `patient` (the loop): facts left because their case was locked are not chased with
+        another round at once. On PostgreSQL a request holds its case's row until it commits,
+        and wakes the loop when it does; another judge holding it judges them; the loop's
+        look every `idle_seconds` takes whatever is left. Chasing them made rounds of a few
+        facts each under load (issue 12)."""
         total = 0
         with self._draining:
             while True:
                 deps = self.supervisor.deps(self.record_key, self.now)
                 with self.sessions() as session, session.begin():
-                    done, more = judge_round(session, deps, self.supervisor, self.batch)
-                total += done
-                if done == 0 or not more:
+                    round_ = judge_round(session, deps, self.supervisor, self.batch)
+                total += round_.done
+                again = round_.full or round_.failed > 0 or (round_.skipped and not patient)
+                if round_.done == 0 or not again:
                     return total
 
     def start(self) -> None:
@@ -95,7 +102,7 @@ class JudgeLoop:
             if self._stopping:
                 return
             try:
-                self._last_round = self.drain()
+                self._last_round = self.drain(patient=True)
             except Exception:  # noqa: BLE001 (the loop must outlive any one failure)
                 log.exception("judging failed; the facts stay pending and are tried again")
                 time.sleep(self.idle_seconds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -95,9 +96,9 @@ def _pending() -> Any:
     return (Fact.processed_at.is_(None), Fact.attempts < MAX_ATTEMPTS)
 
 
-def _claim(session: Session, limit: int) -> tuple[list[Fact], bool]:
-    """The oldest unjudged facts this transaction may judge, in order, and whether others may
-    be left (the limit was reached, or some were left to another judge).
+def _claim(session: Session, limit: int) -> tuple[list[Fact], bool, bool]:
+    """The oldest unjudged facts this transaction may judge, in order; whether the limit was
+    reached; and whether some were left to another transaction (below).
 
     On PostgreSQL several judges run at once (each API process's judge loop, the workers'
     pollers) beside the sweep: facts are claimed with `SKIP LOCKED`, and a case's facts are
@@ -105,10 +106,10 @@ def _claim(session: Session, limit: int) -> tuple[list[Fact], bool]:
     time: the transaction's write lock is the claim."""
     if session.get_bind().dialect.name != "postgresql":
         facts = list(session.scalars(_CLAIM, {"limit": limit}))
-        return facts, len(facts) >= limit
+        return facts, len(facts) >= limit, False
     claimed = list(session.scalars(_CLAIM_LOCKED, {"limit": limit}))
     facts = _owned(session, claimed)
-    return facts, len(claimed) >= limit or len(facts) < len(claimed)
+    return facts, len(claimed) >= limit, len(facts) < len(claimed)
 
 
 def _owned(session: Session, facts: list[Fact]) -> list[Fact]:
@@ -200,15 +201,26 @@ def _judge_batch(
 
 def process_pending(session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 200) -> int:
     """Judge up to `limit` unprocessed facts in order; returns how many were done."""
-    return judge_round(session, deps, sup, limit)[0]
+    return judge_round(session, deps, sup, limit).done
 
 
-def judge_round(
-    session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 200
-) -> tuple[int, bool]:
-    """`process_pending`, and whether facts may be left for another round right away (the
-    limit was reached, some were left to another judge, or some failed): a caller draining
-    the outbox stops when none may be, without a round that finds nothing.
+@dataclass(frozen=True)
+class Round:
+    """What one judging round did, and what it may have left for another round."""
+
+    done: int = 0
+    full: bool = False  # the limit was reached: more may be pending
+    skipped: bool = False  # facts left because their case was locked (PostgreSQL, see _claim)
+    failed: int = 0
+
+    @property
+    def more(self) -> bool:
+        return self.full or self.skipped or self.failed > 0
+
+
+def judge_round(session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 200) -> Round:
+    """`process_pending`, and what may be left for another round right away: a caller draining
+    the outbox stops when nothing may be, without a round that finds nothing.
 
     The batch is judged at once in a savepoint. When that fails, its facts are judged one by
     one, each in its own savepoint: a fact that fails for any reason (the engine, an item no
@@ -218,9 +230,9 @@ def judge_round(
     facts) and stays on record with a system alert naming it.
     """
     now = deps.now()
-    facts, more = _claim(session, limit)
+    facts, full, skipped = _claim(session, limit)
     if not facts:
-        return 0, more
+        return Round(full=full, skipped=skipped)
     done = failed = 0
     try:
         with session.begin_nested():
@@ -240,7 +252,7 @@ def judge_round(
         resolve_alert(session, "engine-error", now)
     session.flush()
     sup.metrics.facts_processed.inc(done)
-    return done, more or failed > 0
+    return Round(done, full, skipped, failed)
 
 
 def _failed(session: Session, fact: Fact, exc: Exception, now: datetime) -> None:

@@ -25,6 +25,7 @@ from supervisor.aftercare import check_complaints
 from supervisor.alerts.models import Lease
 from supervisor.evaluation.bulletins import issue_due
 from supervisor.housekeeping import Pruned, housekeeping
+from supervisor.judge_loop import JudgeLoop
 from supervisor.metrics.totals import Reconciled, compact_totals, reconcile
 from supervisor.notify.channels import SmtpConfig, smtp_config
 from supervisor.notify.deliver import Deliverer
@@ -70,6 +71,8 @@ class Jobs:
     last_sweep: SweepResult | None = None
     deliverer: Deliverer | None = None
     retention_days: int = 30  # judged facts kept (SUNLIGHT_FACT_RETENTION_DAYS)
+    # The API process's judge loop (`sunlight serve`); None in `sunlight worker`.
+    judge: JudgeLoop | None = None
     _stamp: tuple[tuple[str, int, int], ...] = ()
 
     def current(self) -> CoreDeps:
@@ -110,6 +113,11 @@ class Jobs:
         return follow_database(self.sessions, self.supervisor, self.deps.now()) is not None
 
     def poll_facts(self) -> int:
+        """Judge the pending facts. Where this process's judge loop runs, it does that (woken by
+        every commit, and looking every second anyway): a second judge here would only take
+        the same facts in smaller rounds (issue 12)."""
+        if self.judge is not None:
+            return 0 if self.judge.running else self.judge.drain()
         total = 0
         while True:
             with self.sessions() as session, session.begin():
@@ -123,7 +131,11 @@ class Jobs:
         now = deps.now()
         if not try_lease(self.sessions, LEADER, self.holder, now, self.lease_ttl):
             return None
-        self.poll_facts()  # the sweep sees every action committed before it
+        # The sweep sees every action committed before it.
+        if self.judge is not None:
+            self.judge.drain()  # (one judge at a time in this process)
+        else:
+            self.poll_facts()
         self.last_sweep = sweep(self.sessions, deps, self.supervisor, now, pool=self.pool)
         with self.sessions() as session, session.begin():
             # complaints not accepted within their 5 working days (事后监察)

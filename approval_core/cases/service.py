@@ -24,7 +24,7 @@ from approval_core.cases.checks import (
 from approval_core.cases.labels import ROLE_LABELS, zh
 from approval_core.cases.models import Case
 from approval_core.cases.replay import Replayed
-from approval_core.cases.rows import insert_case, insert_record, update_case
+from approval_core.cases.rows import write_event
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.cases.snapshot import advance_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
@@ -32,7 +32,7 @@ from approval_core.catalogue.schemas import Item
 from approval_core.conclusions.service import record_conclusion
 from approval_core.context import Actor, CoreDeps
 from approval_core.errors import Forbidden, NotFound
-from approval_core.outbox.service import emit_fact, insert_fact
+from approval_core.outbox.service import emit_fact
 from approval_core.records.models import GENESIS, CaseRecord
 from approval_core.records.service import chain_record
 from approval_core.system.service import note_provisional
@@ -303,18 +303,6 @@ def _record_and_emit(
     # The fact tells what the case looked like when the event happened (imported events are
     # in the past); the row keeps the clock as of now.
     at_event = clock if at >= now else stored_clock(deps, case, at)
-    # The row and the record by Core statements (see rows.py), the row first (the record
-    # refers to it).
-    if action == "submit":
-        insert_case(session, case)
-    else:
-        update_case(session, case)
-    insert_record(session, record)
-    if clock.provisional and not noted:
-        note_provisional(session, deps, clock)
-    if action == "conclude":  # the watch screens' throughput and on-time rate (办结)
-        labels = (case.department_code, case.item_code, timeliness(at_event))
-        add_to_total(session, CONCLUDED, labels)
     fact = {
         "event": {
             "action": action,
@@ -331,9 +319,14 @@ def _record_and_emit(
         },
         "case": snapshot(deps, case, at_event),
     }
-    insert_fact(
-        session, kind=f"case.{action}", payload=fact, now=now, case_id=case.id, record_id=record.id
-    )
+    # The row, the record and the fact by Core statements (see rows.py).
+    event = {"kind": f"case.{action}", "payload": fact, "created_at": now}
+    write_event(session, case, record, event, new=action == "submit")
+    if clock.provisional and not noted:
+        note_provisional(session, deps, clock)
+    if action == "conclude":  # the watch screens' throughput and on-time rate (办结)
+        labels = (case.department_code, case.item_code, timeliness(at_event))
+        add_to_total(session, CONCLUDED, labels)
     return record
 
 

@@ -10,17 +10,19 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text, update
+from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from approval_core.cases.models import Case
 from approval_core.cases.replay import replay
+from approval_core.cases.rows import write_event
 from approval_core.cases.snapshot import counters_of, event_to_json
 from approval_core.context import CoreDeps
 from approval_core.errors import IllegalTransition
 from approval_core.migrations import downgrade, upgrade
-from approval_core.records.models import GENESIS
+from approval_core.outbox.models import Fact
+from approval_core.records.models import GENESIS, CaseRecord
 from approval_core.records.service import records_of
 from approval_core.records.verify import verify_records
 from tests.conftest import KEY, FrozenClock, People
@@ -83,9 +85,81 @@ def test_an_action_reads_no_record(
         act(sessions, core, clerk, case_id, "charge_fee", clock(), amount=10)
     sql = [s.lstrip().upper() for s in seen]
     assert [s for s in sql if s.startswith("SELECT") and "CASE_RECORDS" in s] == []
-    assert [s for s in sql if s.startswith("INSERT INTO CASE_RECORDS")]
+    # (on PostgreSQL the record is written by the same statement as the row and the fact)
+    assert [s for s in sql if "INSERT INTO CASE_RECORDS" in s]
     with sessions() as session:
         assert verify_records(session, KEY).findings == []
+
+
+def test_an_action_writes_its_row_record_and_fact_in_one_statement_on_postgresql(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    core: CoreDeps,
+    people: People,
+    clock: FrozenClock,
+    item: str,
+) -> None:
+    """One round trip for the three rows on PostgreSQL; three statements on SQLite."""
+    clerk = people.actors["clerk"]
+    case_id, _, _ = submit(sessions, core, clerk, item, clock())
+    clock.advance(minutes=5)
+    with _statements(engine) as seen:
+        act(sessions, core, clerk, case_id, "register", clock())
+    writes = [s.lstrip().upper() for s in seen if not s.lstrip().upper().startswith("SELECT")]
+    writes = [s for s in writes if s.split()[0] in ("WITH", "INSERT", "UPDATE")]
+    if engine.dialect.name == "postgresql":
+        assert len(writes) == 1
+        (write,) = writes
+        assert write.startswith("WITH")
+        for part in ("UPDATE CASES", "INSERT INTO CASE_RECORDS", "INSERT INTO FACTS"):
+            assert part in write
+    else:
+        assert [w.split("(")[0].strip() for w in writes] == [
+            "UPDATE CASES SET MATERIALS=?, STATE=?, STEP=?, RESUME_STATE=?, STOP_TYPE=?, "
+            "ASSIGNEE_ID=?, HANDLER_ID=?, REVIEWER_ID=?, DECISION=?, DECISION_NO=?, "
+            "LAST_EVENT_AT=?, RECORD_COUNT=?, CHAIN_SEQ=?, CHAIN_HASH=?, CLOCK_STARTED_ON=?, "
+            "CLOCK_DUE_DATE=?, CLOCK_ELAPSED=?, CLOCK_REMAINING=?, CLOCK_OVERDUE=?, "
+            "CLOCK_RUNNING=?, CLOCK_DEEMED_ACCEPTED=?, CLOCK_PROVISIONAL=?, "
+            "CALENDAR_VERSION=?, POLICY_VERSION=?, CLOCK_COMPUTED_AT=?, CLOCK_EVENTS=?, "
+            "COUNTERS=?, VERSION=? WHERE CASES.ID = ? AND CASES.VERSION = ?",
+            "INSERT INTO CASE_RECORDS",
+            "INSERT INTO FACTS",
+        ]
+    with sessions() as session:
+        (fact,) = session.scalars(
+            select(Fact).where(Fact.case_id == case_id, Fact.kind == "case.register")
+        )
+        record = records_of(session, case_id)[-1]
+        case = session.get_one(Case, case_id)
+    assert (fact.record_id, record.action, case.state) == (record.id, "register", "registered")
+    assert fact.payload["event"]["record_seq"] == record.seq == case.chain_seq == 2
+
+
+def test_an_event_on_a_row_changed_meanwhile_writes_nothing(
+    sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
+) -> None:
+    """The compare-and-set on the row's version guards the record and the fact too."""
+    clerk = people.actors["clerk"]
+    case_id, _, _ = submit(sessions, core, clerk, item, clock())
+    with sessions() as session:
+        stale = session.get_one(Case, case_id)
+        (first,) = records_of(session, case_id)
+        session.expunge_all()
+    clock.advance(minutes=5)
+    act(sessions, core, clerk, case_id, "register", clock())  # the row moves on
+    with sessions() as session:
+        before = (len(records_of(session, case_id)), session.scalar(select(func.count(Fact.id))))
+    record = CaseRecord(
+        **{c.key: getattr(first, c.key) for c in CaseRecord.__table__.columns if c.key != "id"}
+    )
+    record.seq, record.action = 2, "charge_fee"
+    event_row = {"kind": "case.charge_fee", "payload": {"event": {}}, "created_at": clock()}
+    with pytest.raises(StaleDataError), sessions() as session, session.begin():
+        write_event(session, stale, record, event_row, new=False)
+    with sessions() as session:
+        after = (len(records_of(session, case_id)), session.scalar(select(func.count(Fact.id))))
+        assert session.get_one(Case, case_id).state == "registered"
+    assert after == before
 
 
 def test_the_rows_clock_inputs_and_counters_equal_a_replay_of_every_record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -108,10 +109,15 @@ def serve(host: str | None, port: int | None) -> None:
     bind_host, bind_port = host or settings.host, port or settings.port
     base = f"http://{bind_host}:{bind_port}"
     click.echo(f"网上办事大厅 / Online service hall: {base}/   API docs: {base}/docs")
+    app = create_app(state)
+    # What lives from start-up to the end (modules, the policy, its compiled rules, the
+    # catalogue) is set aside from the garbage collector: its full collections then walk only
+    # what requests allocate (issue 12: fewer pauses, less CPU). A policy put in force later
+    # gives them back (`Supervisor.install`), so the one it replaces can be collected.
+    gc.collect()
+    gc.freeze()
     try:
-        uvicorn.run(
-            create_app(state), host=bind_host, port=bind_port, access_log=settings.access_log
-        )
+        uvicorn.run(app, host=bind_host, port=bind_port, access_log=settings.access_log)
     finally:
         scheduler.shutdown(wait=False)
         if state.sweep_pool is not None:

@@ -9,6 +9,7 @@ reporting a new policy is `supervisor/policy/reload.py`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections import deque
@@ -107,6 +108,10 @@ class Supervisor:
             self.status = ReloadStatus(
                 True, policy.version, now, (), self.status.reloads + 1, self.status.failures
             )
+        if gc.get_freeze_count():
+            # `sunlight serve` set its start-up objects aside from the collector, the policy in
+            # force among them: give them back, so the replaced one can be collected in time.
+            gc.unfreeze()
         log.info("policy %s in force (was %s)", policy.version, old.version)
 
     def refused(self, problems: tuple[str, ...], now: datetime) -> ReloadStatus:

@@ -4,6 +4,7 @@ batch takes the new one."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -86,3 +87,25 @@ def test_a_reload_during_judging_cannot_mix_versions(
         alerts = session.scalars(select(Alert).where(Alert.case_id == third)).all()
     assert RULE not in {a.rule_id for a in alerts}
     assert {a.ruleset_version for a in alerts} <= {later.version}
+
+
+def test_a_policy_put_in_force_gives_the_frozen_start_up_objects_back_to_the_collector(
+    tmp_path: Path,
+) -> None:
+    """`sunlight serve` sets its start-up objects aside from the garbage collector
+    (`gc.freeze`); the policy in force is among them, so a new policy hands them back, or the
+    replaced policy's reference cycles could never be collected."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    first, later = load_policy(RULES, "durable"), load_policy(rules, "durable")
+    sup = Supervisor(first, RULES)
+    gc.collect()
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        sup.install(later, None)
+        assert gc.get_freeze_count() == 0
+        assert sup.policy is later
+    finally:
+        gc.unfreeze()
+        sup.close()

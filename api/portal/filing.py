@@ -22,13 +22,12 @@ from api.portal.pages import render, secure_cookies
 from api.portal.security import RequiredApplicant, mark_page, verify_csrf
 from api.portal.uploads import (
     UploadForm,
-    UploadRoute,
-    limits_of,
     refusal_status,
     text_field,
     upload_form,
     uploads_of,
 )
+from api.uploads import UploadRoute, limits_of
 from approval_core.accounts import service as accounts
 from approval_core.cases import service as cases
 from approval_core.cases.applicants import mask_id_number

@@ -17,13 +17,12 @@ from api.portal.pages import render
 from api.portal.security import RequiredApplicant, mark_page, verify_csrf
 from api.portal.uploads import (
     UploadForm,
-    UploadRoute,
-    limits_of,
     refusal_status,
     text_field,
     upload_form,
     uploads_of,
 )
+from api.uploads import UploadRoute, limits_of
 from approval_core.cases import service as cases
 from approval_core.cases.models import Case
 from approval_core.catalogue.schemas import Material

@@ -2,27 +2,23 @@
 limits (SUNLIGHT_UPLOAD_*), before the CSRF check reads its token from it, and its file parts
 handed to the materials core (`approval_core/materials`) as `Upload`s.
 
-The limits hold while reading, not after: a body announcing more than the most a request may
-bring is refused before a byte of it is read, and a body without (or lying about) its length
-is cut off as soon as it passes that bound. Starlette spools each file part to a temporary
-file (1 MiB in memory, the rest on disk), closed with the form when the request ends; the core
-then checks each file's own size and type as it stores it.
+The limits hold while reading (`api/uploads.py`, shared with the API's upload routes);
+Starlette's spooled files are closed with the form when the request ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData, UploadFile
 
-from api.deps import ServiceState
 from api.portal.pages import CSRF_FIELD
+from api.uploads import limits_of, refuse_announced
 from approval_core.errors import DomainError, InvalidInput, StorageFull, TooLarge
 from approval_core.inputs import control_character
-from approval_core.materials.schemas import Upload, UploadLimits
+from approval_core.materials.schemas import Upload
 
 # Empty file inputs (a material left without a file) are parts too: this many more than
 # the files a request may bring are parsed, then dropped (`uploads_of`).
@@ -31,56 +27,12 @@ EMPTY_INPUTS_ROOM = 64
 _STATUS: tuple[tuple[type[DomainError], int], ...] = ((TooLarge, 413), (StorageFull, 507))
 
 
-def limits_of(service: ServiceState) -> UploadLimits:
-    return UploadLimits.from_settings(service.settings)
-
-
-def _too_large(size: int | str, limits: UploadLimits) -> TooLarge:
-    mib = f"{limits.max_bytes / 1024 / 1024:g} MiB"
-    return TooLarge(
-        f"the form ({size} bytes) is larger than {limits.max_files} files of {mib} each",
-        detail_zh=(
-            f"提交的内容过大（{size} 字节），超过 {limits.max_files} 个文件、每个 {mib} 的上限"
-        ),
-        field="files",
-    )
-
-
-class BoundedRequest(Request):
-    """A request whose body is cut off once it passes the upload bound (read by the form
-    parser through `stream()`)."""
-
-    async def stream(self) -> AsyncGenerator[bytes, None]:
-        limits = limits_of(self.app.state.service)
-        bound, seen = limits.body_bound, 0
-        async for chunk in super().stream():
-            seen += len(chunk)
-            if seen > bound:
-                raise _too_large(f"> {bound}", limits)
-            yield chunk
-
-
-class UploadRoute(APIRoute):
-    """The route class of routers with file forms: their requests are `BoundedRequest`s
-    (FastAPI's documented way to give routes a custom request class)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def bounded(request: Request) -> Response:
-            return await handler(BoundedRequest(request.scope, request.receive))
-
-        return bounded
-
-
 async def upload_form(request: Request) -> AsyncIterator[FormData]:
     """The form of a POST with files, parsed within the limits; put it before `verify_csrf`
     in the route's dependencies so that the check reads this parse. Its spooled files are
     closed when the request ends."""
     limits = limits_of(request.app.state.service)
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limits.body_bound:
-        raise _too_large(length, limits)
+    refuse_announced(request, limits)
     try:
         form = await request.form(
             max_files=limits.max_files + EMPTY_INPUTS_ROOM, max_fields=16, max_part_size=64 * 1024

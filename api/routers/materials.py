@@ -16,9 +16,10 @@ from starlette.exceptions import HTTPException
 
 from api.deps import CurrentActor, Service, ServiceState, unit_of_work
 from api.routers.cases import IdempotencyKey, answer_response
+from api.uploads import UploadRoute, refuse_announced
 from approval_core.cases.schemas import SubmitCommand
 from approval_core.context import Actor
-from approval_core.errors import InvalidInput, TooLarge
+from approval_core.errors import InvalidInput
 from approval_core.idempotency.service import Answer, once
 from approval_core.inputs import Id, control_character
 from approval_core.materials import service as materials
@@ -29,7 +30,9 @@ from approval_core.materials.schemas import (
     UploadLimits,
 )
 
-router = APIRouter(prefix="/api/v1/cases", tags=["materials"])
+# Requests stream through the upload bound: a body without (or lying about) its length is cut
+# off once it passes what a request may bring (`api/uploads.py`).
+router = APIRouter(prefix="/api/v1/cases", tags=["materials"], route_class=UploadRoute)
 
 _FILES = {"type": "string", "format": "binary"}
 
@@ -183,16 +186,10 @@ def download_material(
 
 
 async def _form(request: Request, limits: UploadLimits) -> FormData:
-    """The multipart body. A body longer than every allowed file together is refused before
-    it is read; Starlette spools the parts to temporary files, which `form.close()` removes."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limits.body_bound:
-        raise TooLarge(
-            f"the request ({length} bytes) is larger than {limits.max_files} files of "
-            f"{limits.max_bytes} bytes",
-            detail_zh=f"请求过大（{length} 字节），超过 {limits.max_files} 个文件的总上限",
-            field="files",
-        )
+    """The multipart body, read within the upload bound (`api/uploads.py`: refused before it
+    is read when its announced length passes it, cut off while reading otherwise); Starlette
+    spools the parts to temporary files, which `form.close()` removes."""
+    refuse_announced(request, limits)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidInput(
             "send multipart/form-data: the files, each named by its material code",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from approval_core.context import CoreDeps
 from approval_core.materials import storage
+from approval_core.materials.schemas import UploadLimits
 from approval_core.users.service import add_user
 from tests.conftest import People
 from tests.materials.conftest import APPLICANT, EXE, PNG, pdf, rows, stored
@@ -112,6 +114,49 @@ def test_an_oversize_file_is_a_413_with_nothing_stored(
     assert "超过大小上限" in answer.json()["detail_zh"]
     assert stored(settings.upload_dir) == []
     assert rows(sessions) == (0, 0)
+
+
+def test_a_body_over_the_bound_is_refused_before_or_while_it_is_read(
+    client: TestClient, people: People, core: CoreDeps, sessions: sessionmaker[Session]
+) -> None:
+    """An announced length over the bound is refused unread; a body sent without a length
+    (chunked) is cut off once it passes the bound, with nothing written or stored."""
+    settings = client.app.state.service.settings  # type: ignore[attr-defined]
+    settings.upload_max_bytes, settings.upload_max_files = 100_000, 2
+    bound = UploadLimits.from_settings(settings).body_bound
+    auth = people.auth("applicant")
+    announced = client.post(
+        URL,
+        content=b"--x--\r\n",
+        headers={
+            **auth,
+            "content-type": "multipart/form-data; boundary=x",
+            "content-length": str(bound + 1),
+        },
+    )
+    assert announced.status_code == 413
+    assert announced.json()["errors"][0]["field"] == "files"
+    assert "提交的内容过大" in announced.json()["detail_zh"]
+    item = item_in(core, people.department)
+    command = json.dumps({"item": item, "applicant": APPLICANT}, ensure_ascii=False)
+    head = (
+        f'--x\r\nContent-Disposition: form-data; name="command"\r\n\r\n{command}\r\n'
+        '--x\r\nContent-Disposition: form-data; name="APPLICATION"; filename="a.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n%PDF-"
+    ).encode()
+
+    def endless() -> Iterator[bytes]:
+        yield head
+        for _ in range(bound // 65536 + 64):  # far past the bound, if nobody stops it
+            yield b"0" * 65536
+
+    chunked = client.post(
+        URL, content=endless(), headers={**auth, "content-type": "multipart/form-data; boundary=x"}
+    )
+    assert chunked.status_code == 413
+    assert chunked.json()["errors"][0]["field"] == "files"
+    assert rows(sessions) == (0, 0)
+    assert stored(settings.upload_dir) == []
 
 
 def test_too_many_files_and_a_missing_command_are_422_naming_the_field(

@@ -16,9 +16,11 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
 
 from api.deps import ServiceState
-from approval_core.errors import TooLarge
+from approval_core.errors import InvalidInput, TooLarge
+from approval_core.inputs import control_character
 from approval_core.materials.schemas import UploadLimits
 
 
@@ -69,3 +71,22 @@ class UploadRoute(APIRoute):
             return await handler(BoundedRequest(request.scope, request.receive))
 
         return bounded
+
+
+def text_field(form: FormData, name: str, limit: int) -> str:
+    """A text field of the form, stripped; refused when longer than `limit` or holding
+    control characters (line breaks and tabs allowed)."""
+    value = form.get(name)
+    if value is None:
+        return ""
+    if (
+        not isinstance(value, str)
+        or len(value) > limit
+        or control_character(value, free_text=True) is not None
+    ):
+        raise InvalidInput(
+            f"{name} must be text of at most {limit} characters, without control characters",
+            detail_zh=f"{name} 须为不超过 {limit} 字的文本，不能包含控制字符",
+            field=name,
+        )
+    return value.strip()

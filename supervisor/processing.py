@@ -213,10 +213,6 @@ class Round:
     skipped: bool = False  # facts left because their case was locked (PostgreSQL, see _claim)
     failed: int = 0
 
-    @property
-    def more(self) -> bool:
-        return self.full or self.skipped or self.failed > 0
-
 
 def judge_round(session: Session, deps: CoreDeps, sup: Supervisor, limit: int = 200) -> Round:
     """`process_pending`, and what may be left for another round right away: a caller draining

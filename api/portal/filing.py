@@ -23,11 +23,10 @@ from api.portal.security import RequiredApplicant, mark_page, verify_csrf
 from api.portal.uploads import (
     UploadForm,
     refusal_status,
-    text_field,
     upload_form,
     uploads_of,
 )
-from api.uploads import UploadRoute, limits_of
+from api.uploads import UploadRoute, limits_of, text_field
 from approval_core.accounts import service as accounts
 from approval_core.cases import service as cases
 from approval_core.cases.applicants import mask_id_number

@@ -18,11 +18,10 @@ from api.portal.security import RequiredApplicant, mark_page, verify_csrf
 from api.portal.uploads import (
     UploadForm,
     refusal_status,
-    text_field,
     upload_form,
     uploads_of,
 )
-from api.uploads import UploadRoute, limits_of
+from api.uploads import UploadRoute, limits_of, text_field
 from approval_core.cases import service as cases
 from approval_core.cases.models import Case
 from approval_core.catalogue.schemas import Material

@@ -17,7 +17,6 @@ from starlette.datastructures import FormData, UploadFile
 from api.portal.pages import CSRF_FIELD
 from api.uploads import limits_of, refuse_announced
 from approval_core.errors import DomainError, InvalidInput, StorageFull, TooLarge
-from approval_core.inputs import control_character
 from approval_core.materials.schemas import Upload
 
 # Empty file inputs (a material left without a file) are parts too: this many more than
@@ -77,22 +76,3 @@ def uploads_of(form: FormData, fields: set[str]) -> list[Upload]:
 def refusal_status(error: DomainError) -> int:
     """The status of a form shown again with the core's refusal."""
     return next((code for kind, code in _STATUS if isinstance(error, kind)), 422)
-
-
-def text_field(form: FormData, name: str, limit: int) -> str:
-    """A text field of the form, stripped; refused when longer than `limit` or holding
-    control characters (line breaks and tabs allowed)."""
-    value = form.get(name)
-    if value is None:
-        return ""
-    if (
-        not isinstance(value, str)
-        or len(value) > limit
-        or control_character(value, free_text=True) is not None
-    ):
-        raise InvalidInput(
-            f"{name} must be text of at most {limit} characters, without control characters",
-            detail_zh=f"{name} 须为不超过 {limit} 字的文本，不能包含控制字符",
-            field=name,
-        )
-    return value.strip()

@@ -16,12 +16,12 @@ from starlette.exceptions import HTTPException
 
 from api.deps import CurrentActor, Service, ServiceState, unit_of_work
 from api.routers.cases import IdempotencyKey, answer_response
-from api.uploads import UploadRoute, refuse_announced
+from api.uploads import UploadRoute, limits_of, refuse_announced, text_field
 from approval_core.cases.schemas import SubmitCommand
 from approval_core.context import Actor
 from approval_core.errors import InvalidInput
 from approval_core.idempotency.service import Answer, once
-from approval_core.inputs import Id, control_character
+from approval_core.inputs import Id
 from approval_core.materials import service as materials
 from approval_core.materials.schemas import (
     FiledWithFiles,
@@ -74,7 +74,7 @@ async def submit_with_materials(
     file's type is told by its content (PDF, JPEG, PNG, DOCX); the submit record carries
     every file's SHA-256. The query code is shown only here. Send an Idempotency-Key to retry
     safely (the same command and the same files get the first answer)."""
-    limits = UploadLimits.from_settings(service.settings)
+    limits = limits_of(service)
     form = await _form(request, limits)
     try:
         command = _command(form)
@@ -127,10 +127,10 @@ async def supplement_with_materials(
     """补正: answer a supplement notice with the files (multipart/form-data, one part per
     material, named by its material code); records `supplement_received` with their SHA-256.
     The applicant must bring every material the notice asked for."""
-    limits = UploadLimits.from_settings(service.settings)
+    limits = limits_of(service)
     form = await _form(request, limits)
     try:
-        reason = _reason(form)
+        reason = text_field(form, "reason", 4000) or None
         uploads = _uploads(form, {"reason"})
         rows = await run_in_threadpool(
             _supplement, service, actor, case_id, uploads, limits, reason
@@ -172,7 +172,7 @@ def download_material(
     case_id: str, file_id: Id, actor: CurrentActor, service: Service
 ) -> FileResponse:
     """One file, as an attachment of its detected type (never shown inline)."""
-    limits = UploadLimits.from_settings(service.settings)
+    limits = limits_of(service)
     with unit_of_work(service) as session:
         row, path = materials.file_to_send(session, actor, case_id, file_id, limits)
         name, content_type = row.file_name, row.content_type
@@ -221,23 +221,6 @@ def _command(form: FormData) -> SubmitCommand:
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", "command", *e["loc"])} for e in exc.errors()]
         raise RequestValidationError(errors) from exc
-
-
-def _reason(form: FormData) -> str | None:
-    value = form.get("reason")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if (
-        not isinstance(value, str)
-        or len(value) > 4000
-        or control_character(value, free_text=True) is not None
-    ):
-        raise InvalidInput(
-            "reason must be text of at most 4000 characters, without control characters",
-            detail_zh="reason 须为不超过 4000 字的文本，不能包含控制字符",
-            field="reason",
-        )
-    return value.strip()
 
 
 def _uploads(form: FormData, fields: set[str]) -> list[Upload]:

@@ -7,15 +7,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +21,7 @@ from api.app import create_app
 from api.deps import ServiceState
 from supervisor.runtime import Supervisor
 from tests.conftest import REPO, FrozenClock, test_settings
-from tests.metrics.support import free_port
+from tests.metrics.support import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (the Makefile installs it)
 # Where the screenshots stay after the run (var/ is the project's ignored work folder);
@@ -71,20 +68,8 @@ def served(
     port = free_port()
     settings = test_settings(db_url, host="127.0.0.1", port=port)
     state = ServiceState(settings, engine, sessions, supervisor, clock)
-    config = uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped"
-        assert time.monotonic() < deadline, "uvicorn did not start in 15 s"
-        time.sleep(0.05)
-    try:
+    with serving(create_app(state), port):
         yield state
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @dataclass

@@ -8,7 +8,6 @@ shipped alert rules loaded.
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from sqlalchemy import func, select
 
@@ -24,7 +22,7 @@ from api.app import create_app
 from api.deps import ServiceState
 from approval_core.cases.models import Case
 from approval_core.cases.workflow import OPEN_STATES
-from tests.metrics.support import free_port, tool
+from tests.metrics.support import free_port, serving, tool
 from tests.metrics.test_deploy import DEPLOY, dashboard, panel_exprs
 
 # What Grafana would put in for its variables: an interval of a few scrapes, all departments.
@@ -49,16 +47,8 @@ def wait_for(what: str, check: Callable[[], bool], seconds: float = 30.0) -> Non
 def served(demo: ServiceState) -> Iterator[str]:
     """The app with the demo data, served by uvicorn on loopback; yields host:port."""
     port = free_port()
-    config = uvicorn.Config(create_app(demo), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for("uvicorn", lambda: server.started, 15)
+    with serving(create_app(demo), port):
         yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _config(target: str) -> dict[str, Any]:

@@ -9,23 +9,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.metrics.support import free_port
+from tests.metrics.support import free_port, serving
 
 CLIENT_ID = "sunlight-portal"
 CLIENT_SECRET = "fake-platform-client-secret"
@@ -141,25 +138,6 @@ class FakePlatform:
                 Route("/token", self.token, methods=["POST"]),
             ]
         )
-
-
-@contextmanager
-def serving(app: Any, port: int) -> Iterator[None]:
-    """An ASGI app under uvicorn on 127.0.0.1:port, in a thread, for the block."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped"
-        assert time.monotonic() < deadline, "uvicorn did not start in 15 s"
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def fake_platform() -> Iterator[FakePlatform]:

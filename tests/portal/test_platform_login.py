@@ -21,8 +21,8 @@ from approval_core.settings import Settings
 from supervisor.runtime import Supervisor
 from tests.conftest import ApplicantLogin, FrozenClock
 from tests.conftest import test_settings as settings_for
-from tests.metrics.support import free_port
-from tests.portal.fake_oidc import FakePlatform, fake_platform, platform_settings, serving
+from tests.metrics.support import free_port, serving
+from tests.portal.fake_oidc import FakePlatform, fake_platform, platform_settings
 from tests.portal.support import csrf_of
 
 PERSON = {"name": "周平台", "id_number": "11010119900307977X", "phone_number": "+86 139 2222 3333"}

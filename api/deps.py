@@ -20,6 +20,7 @@ from approval_core.cases.labels import ROLE_LABELS, zh
 from approval_core.context import Actor, CoreDeps
 from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput
+from approval_core.group_commit import GroupCommit
 from approval_core.inputs import control_character
 from approval_core.receipts.documents import ReceiptDocuments
 from approval_core.receipts.signing import signer_from_settings
@@ -48,6 +49,7 @@ class ServiceState:
     tokens: TokenCache = field(init=False)
     limiter: PublicLimiter = field(init=False)
     judge: JudgeLoop = field(init=False)  # judges facts off the request path
+    commits: GroupCommit = field(init=False)  # filings and actions, committed in groups
     documents: ReceiptDocuments = field(init=False)  # signed PDFs (SUNLIGHT_SIGNING_*)
     # the public statistics, kept five minutes in this process
     public_statistics: PublicStatisticsCache = field(default_factory=PublicStatisticsCache)
@@ -58,6 +60,7 @@ class ServiceState:
         if self.settings.sms_gateway_url:
             self.supervisor.sms_enabled = True
         self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
+        self.commits = GroupCommit(self.sessions)
         self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
         signer = signer_from_settings(self.settings)
         self.documents = ReceiptDocuments(signer, self.settings.public_url)

@@ -81,7 +81,30 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = POOL_SIZE) -> 
         )
         _configure_sqlite(engine)
         return engine
+    if "+psycopg" in url.split("://", 1)[0]:
+        _keep_converted_queries()
     return create_engine(url, echo=echo, json_serializer=_json, pool_pre_ping=True, **pool)
+
+
+# Statements with this many parameters at most keep their conversion (see below).
+CONVERTED_QUERY_PARAMS = 128
+
+
+def _keep_converted_queries() -> None:
+    """psycopg turns every statement's `%(name)s` placeholders into PostgreSQL's `$1`, `$2`
+    ... and keeps the result (an LRU cache of 128) only for statements of at most 4096 bytes
+    and 50 parameters (psycopg._queries). The action path's event statement (the case row, its
+    record and its fact in one, approval_core/cases/rows.py) has more parameters, so psycopg
+    parsed its 2.6 KB anew on every action: about 0.2 ms of the writer thread (issue 12).
+    The parameter bound is raised to `CONVERTED_QUERY_PARAMS`; the length bound stays, so the
+    cache still holds only short statements. psycopg has no public setting for this: if a
+    later release drops the constant, this does nothing and only the speed is lost."""
+    from psycopg import _queries
+
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", CONVERTED_QUERY_PARAMS) < (
+        CONVERTED_QUERY_PARAMS
+    ):
+        _queries.MAX_CACHED_STATEMENT_PARAMS = CONVERTED_QUERY_PARAMS
 
 
 def _json(value: Any) -> str:

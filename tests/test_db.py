@@ -37,3 +37,23 @@ def test_autocommit_statements_are_committed(engine: Engine) -> None:
     finally:
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE autocommit_probe"))
+
+
+def test_psycopg_keeps_the_conversion_of_the_event_statements() -> None:
+    """The action path's event statements have more parameters than psycopg's own bound for
+    keeping a statement's conversion; an engine on psycopg raises the bound past them, so the
+    statement is not parsed again on every action."""
+    from psycopg import _queries
+
+    from approval_core.cases.rows import _INSERT_EVENT, _UPDATE_EVENT
+    from approval_core.db import make_engine
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")  # (never connects)
+    dialect = engine.dialect
+    try:
+        for statement in (_INSERT_EVENT, _UPDATE_EVENT):
+            compiled = statement.compile(dialect=dialect)
+            assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS
+            assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    finally:
+        engine.dispose()

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from api.deps import CurrentActor, Service, unit_of_work
+from api.deps import CurrentActor, Service, ServiceState, unit_of_work
 from approval_core.cases import queries
 from approval_core.cases import service as cases
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
+from approval_core.context import Actor
 from approval_core.errors import IllegalTransition
-from approval_core.idempotency.service import MAX_KEY, Answer, once
+from approval_core.idempotency.service import MAX_KEY, Answer, Once
 from approval_core.inputs import Count, Moment
 from approval_core.records.service import records_of
 
@@ -41,7 +43,7 @@ IdempotencyKey = Annotated[
 
 
 @router.post("", status_code=201, response_model=dict[str, Any])
-def submit_case(
+async def submit_case(
     body: SubmitCommand,
     actor: CurrentActor,
     service: Service,
@@ -54,15 +56,17 @@ def submit_case(
         answer = {"id": case.id, "tracking_no": case.tracking_no, "query_code": code}
         return Answer(201, {**answer, "state": case.state})
 
-    answer = once(
-        service.sessions,
-        actor.user_id,
-        idempotency_key,
-        "POST /api/v1/cases",
-        # (the body is hashed only when a key is sent)
-        body.model_dump(mode="json") if idempotency_key is not None else None,
-        service.core.now(),
-        work,
+    answer = await service.commits.run(
+        Once(
+            service.sessions,
+            actor.user_id,
+            idempotency_key,
+            "POST /api/v1/cases",
+            # (the body is hashed only when a key is sent)
+            body.model_dump(mode="json") if idempotency_key is not None else None,
+            service.core.now(),
+            work,
+        )
     )
     service.judge.wake()  # judged moments later, off this request
     return answer_response(answer, {"Location": f"/api/v1/cases/{answer.body['id']}"})
@@ -101,7 +105,7 @@ def get_case(
 
 
 @router.post("/{case_id}/actions", response_model=dict[str, Any])
-def act_on_case(
+async def act_on_case(
     case_id: str,
     body: ActionCommand,
     actor: CurrentActor,
@@ -118,23 +122,31 @@ def act_on_case(
         return Answer(200, queries.view_after_action(core, case))
 
     try:
-        answer = once(
-            service.sessions,
-            actor.user_id,
-            idempotency_key,
-            f"POST /api/v1/cases/{case_id}/actions",
-            body.model_dump(mode="json") if idempotency_key is not None else None,
-            core.now(),
-            work,
+        answer = await service.commits.run(
+            Once(
+                service.sessions,
+                actor.user_id,
+                idempotency_key,
+                f"POST /api/v1/cases/{case_id}/actions",
+                body.model_dump(mode="json") if idempotency_key is not None else None,
+                core.now(),
+                work,
+            )
         )
     except IllegalTransition:
-        with unit_of_work(service) as session:
-            noted = cases.note_refused_change(session, core, actor, case_id, body)
+        noted = await run_in_threadpool(_note_refused_change, service, actor, case_id, body)
         if noted:
             service.judge.wake()
         raise
     service.judge.wake()  # judged moments later, off this request
     return answer_response(answer, {})
+
+
+def _note_refused_change(
+    service: ServiceState, actor: Actor, case_id: str, body: ActionCommand
+) -> bool:
+    with unit_of_work(service) as session:
+        return cases.note_refused_change(session, service.core, actor, case_id, body)
 
 
 @router.get("/{case_id}/records")

@@ -80,36 +80,72 @@ def once(
     work: Callable[[Session], Answer],
 ) -> Answer:
     """`work` in one transaction; with a key, at most once (see the module's text)."""
-    if key is None or user_id is None:
-        with sessions() as session, session.begin():
-            return work(session)
-    digest = request_hash(scope, body)
-    key = check_key(key)
     try:
         with sessions() as session, session.begin():
-            earlier = _found(session, user_id, key, digest)
-            if earlier is not None:
-                return earlier
-            answer = work(session)
-            session.add(
-                RememberedAnswer(
-                    user_id=user_id,
-                    key=key,
-                    scope=scope,
-                    request_hash=digest,
-                    status=answer.status,
-                    answer=answer.body,
-                    created_at=now,
-                )
-            )
-            session.flush()  # a racing twin fails here (or at commit), not after the answer
-            return answer
+            return once_in(session, user_id, key, scope, body, now, work)
     except IntegrityError:
+        if key is None or user_id is None:
+            raise
         with sessions() as session:
-            earlier = _found(session, user_id, key, digest)
+            earlier = _found(session, user_id, key, request_hash(scope, body))
         if earlier is None:
             raise
         return earlier
+
+
+def once_in(
+    session: Session,
+    user_id: int | None,
+    key: str | None,
+    scope: str,
+    body: Any,
+    now: datetime,
+    work: Callable[[Session], Answer],
+) -> Answer:
+    """`once` within the caller's transaction: a racing twin raises IntegrityError here or at
+    commit, and the caller rolls back (`once` then answers with the twin's answer)."""
+    if key is None or user_id is None:
+        return work(session)
+    digest = request_hash(scope, body)
+    key = check_key(key)
+    earlier = _found(session, user_id, key, digest)
+    if earlier is not None:
+        return earlier
+    answer = work(session)
+    session.add(
+        RememberedAnswer(
+            user_id=user_id,
+            key=key,
+            scope=scope,
+            request_hash=digest,
+            status=answer.status,
+            answer=answer.body,
+            created_at=now,
+        )
+    )
+    session.flush()  # a racing twin fails here (or at commit), not after the answer
+    return answer
+
+
+@dataclass(frozen=True)
+class Once:
+    """`once` as a unit of a group commit (approval_core/group_commit.py)."""
+
+    sessions: sessionmaker[Session]
+    user_id: int | None
+    key: str | None
+    scope: str
+    body: Any
+    now: datetime
+    work: Callable[[Session], Answer]
+
+    def together(self, session: Session) -> Answer:
+        return once_in(session, self.user_id, self.key, self.scope, self.body, self.now, self.work)
+
+    def alone(self) -> Answer:
+        return once(
+            self.sessions, self.user_id, self.key, self.scope, self.body, self.now, self.work
+        )
 
 
 def prune(session: Session, now: datetime) -> int:

@@ -1,4 +1,5 @@
-"""The action path's writes of the case row and its record, as SQLAlchemy Core statements.
+"""The action path's read and writes of the case row and its record, as SQLAlchemy Core
+statements (`read_case`: the row read into the session's object without the ORM's loading).
 
 Every filing and action writes one case row (an INSERT, or an UPDATE of the columns an action
 may change) and one record. Through the ORM that is a unit-of-work flush: the session walks
@@ -30,6 +31,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.util import identity_key
 
 from approval_core.bulk import execute_one
 from approval_core.cases.models import Case
@@ -123,6 +126,32 @@ _INSERT_EVENT = _event_statement(
     .returning(_CASES.c.id)
     .cte("written_case")
 )
+
+
+_READ_CASE = select(_CASES).where(_CASES.c.id == bindparam("case_id"))
+_READ_CASE_FOR_UPDATE = _READ_CASE.with_for_update()
+_CASE_MANAGER = manager_of_class(Case)
+
+
+def read_case(session: Session, case_id: str, *, for_update: bool = False) -> Case | None:
+    """The case by its id, as the session's object: read with a kept Core SELECT (`FOR UPDATE`
+    when asked) and seated as a query would seat it. The ORM's loading of a row (its query
+    compilation context, loading options and instance processing) cost about twice the
+    statement (issue 12). An object the session already holds is returned as it is, as a
+    query would return it (it may hold changes not yet written; expired attributes load when
+    read)."""
+    statement = _READ_CASE_FOR_UPDATE if for_update else _READ_CASE
+    row = session.connection().execute(statement, {"case_id": case_id}).first()
+    if row is None:
+        return None
+    held = session.identity_map.get(identity_key(Case, row.id))
+    if held is not None:
+        return held
+    case: Case = _CASE_MANAGER.new_instance()
+    case.__dict__.update(row._mapping)  # as loaded: no change history
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
 
 
 def _seat(session: Session, case: Case) -> None:

@@ -24,7 +24,7 @@ from approval_core.cases.checks import (
 from approval_core.cases.labels import ROLE_LABELS, zh
 from approval_core.cases.models import Case
 from approval_core.cases.replay import Replayed
-from approval_core.cases.rows import write_event
+from approval_core.cases.rows import read_case, write_event
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
 from approval_core.cases.snapshot import advance_derived, snapshot, store_clock, stored_clock
 from approval_core.cases.workflow import TERMINAL, CaseState, transition
@@ -142,14 +142,9 @@ def submit(
     return case, code
 
 
-_CASE = select(Case).where(Case.id == bindparam("case_id"))
-_CASE_FOR_UPDATE = _CASE.with_for_update()
-
-
 def scoped_case(session: Session, actor: Actor, case_id: str, *, for_update: bool = False) -> Case:
     """The case if this actor may see it; otherwise NotFound (no leak of other departments)."""
-    stmt = _CASE_FOR_UPDATE if for_update else _CASE
-    case = session.scalars(stmt, {"case_id": case_id}).first()
+    case = read_case(session, case_id, for_update=for_update)
     if case is None or not can_see(actor, case):
         raise NotFound(f"no case {case_id}", detail_zh="案件不存在", field="case_id")
     return case

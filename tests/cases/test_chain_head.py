@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from approval_core.cases.models import Case
 from approval_core.cases.replay import replay
-from approval_core.cases.rows import write_event
+from approval_core.cases.rows import read_case, write_event
 from approval_core.cases.snapshot import counters_of, event_to_json
 from approval_core.context import CoreDeps
 from approval_core.errors import IllegalTransition
@@ -27,6 +27,8 @@ from approval_core.records.service import records_of
 from approval_core.records.verify import verify_records
 from tests.conftest import KEY, FrozenClock, People
 from tests.support import act, bj, full_run, item_in, submit
+
+_CASE_KEYS = [column.key for column in Case.__table__.columns]
 
 
 @pytest.fixture
@@ -275,3 +277,42 @@ def test_the_migration_backfills_the_chain_head_from_the_records(
         case = session.get_one(Case, case_id)
         last = records_of(session, case_id)[-1]
     assert (case.chain_seq, case.chain_hash) == (9, last.hash)
+
+
+def test_a_case_read_by_its_row_stands_in_the_session_as_a_query_would_seat_it(
+    sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
+) -> None:
+    case_id, _, _ = submit(sessions, core, people.actors["clerk"], item, clock())
+    with sessions() as session:
+        expected = {key: getattr(session.get_one(Case, case_id), key) for key in _CASE_KEYS}
+    with sessions() as session, session.begin():
+        case = read_case(session, case_id, for_update=True)
+        assert case is not None
+        assert {key: getattr(case, key) for key in _CASE_KEYS} == expected
+        assert case in session
+        assert not session.dirty
+        assert not session.new
+        assert session.get(Case, case_id) is case  # one object per row, as with a query
+        assert read_case(session, case_id) is case
+        case.step = "changed"  # a change the session writes, as for a queried object
+        assert read_case(session, case_id) is case  # the object, not the row
+        assert case.step == "changed"
+    with sessions() as session:
+        stored = session.get_one(Case, case_id)
+        assert stored.step == "changed"
+        assert stored.version == expected["version"] + 1  # the version check still applies
+        assert read_case(session, "no-such-case") is None
+
+
+def test_an_expired_case_is_read_again(
+    sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
+) -> None:
+    case_id, _, _ = submit(sessions, core, people.actors["clerk"], item, clock())
+    with sessions() as session, session.begin():
+        case = read_case(session, case_id)
+        assert case is not None
+        session.execute(update(Case).where(Case.id == case_id).values(step="elsewhere"))
+        session.expire(case)
+        again = read_case(session, case_id)
+        assert again is case
+        assert again.step == "elsewhere"

@@ -9,21 +9,26 @@ does it one level up.
 
 A request hands its use case (a `Unit`) to the group and waits for its answer. A writer thread
 takes every unit waiting, runs them one after the other in one transaction, commits once, and
-answers each. A request alone (the usual case when the service is quiet) is simply run in its
-own transaction: nothing waits for company.
+answers each. A request alone (the usual case when the service is quiet) is a group of one:
+nothing waits for company.
 
 Each request's answer means what it meant before: it is given only after the commit that holds
 its writes, and a unit that fails leaves nothing behind:
-- a unit that raises rolls back the whole group's transaction. It is then run again in a
-  transaction of its own, which gives its own answer or error (usually the same refusal), and
-  the others are run again together without it;
-- a commit that fails (a lost connection, a deadlock) runs every unit again on its own.
+- a unit that raises rolls back the whole group's transaction. It is then run again on its own,
+  which gives its own answer or error (usually the same refusal), and the others are run
+  together again without it;
+- a commit that fails (a lost connection, a deadlock) has every unit run again on its own;
+- a unit that would wait for a row another transaction holds (on PostgreSQL: a case the judge
+  or another process is writing) raises `Busy` before it writes anything, and the group goes
+  on without it; it is run on its own.
 Running a unit again is safe because nothing of its first run was committed. The units of one
 group were in flight together, so any order between them is an order they could have had.
 
-The units run in the writer thread one at a time, as SQLite's single writer would have
-serialised them anyway. A unit must not wait on anything slow besides the database (no
-network, no PDF signing), since the units queued behind it wait too.
+The writer never waits for anybody else's lock: a unit run on its own (`alone`) runs in the
+request's own worker thread, as it would without grouping, so one waiting unit holds up no
+other request. Units run in the writer one at a time, as SQLite's single writer would have
+serialised them anyway; a unit must not wait on anything slow besides the database (no network,
+no PDF signing), since the units queued behind it wait too.
 """
 
 from __future__ import annotations
@@ -32,16 +37,37 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from anyio import to_thread
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("sunlight.group_commit")
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
+
+
+GROUPED = "sunlight_group_commit"  # in `Session.info` while the session runs a group
+
+
+class Busy(Exception):  # noqa: N818 (a signal, not an error the request sees)
+    """Raised by a unit in a group, before it has written anything, when it would have to wait
+    for a row another transaction holds: it is run on its own instead."""
+
+
+def grouped(session: Session) -> bool:
+    """Whether `session` runs a group (where waiting for a row lock would hold up the others,
+    so a unit raises `Busy` instead)."""
+    return bool(session.info.get(GROUPED))
+
+
+class _Alone:
+    """The writer's answer to a unit it could not run in a group."""
+
+
+_ALONE = _Alone()
 
 
 class Unit(Protocol[T_co]):
@@ -58,29 +84,15 @@ class Unit(Protocol[T_co]):
 class _Job(Generic[T]):
     unit: Unit[T]
     loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[T]
+    future: asyncio.Future[T | _Alone]
 
-    def give(self, result: T) -> None:
+    def give(self, result: T | _Alone) -> None:
         self.loop.call_soon_threadsafe(_settle, self.future, result)
-
-    def answer(self, outcome: Callable[[], T]) -> None:
-        """Run `outcome` and give its result, or its error."""
-        try:
-            result = outcome()
-        except Exception as error:  # noqa: BLE001 (the request gets its error, as raised)
-            self.loop.call_soon_threadsafe(_fail, self.future, error)
-        else:
-            self.give(result)
 
 
 def _settle(future: asyncio.Future[Any], result: Any) -> None:
     if not future.done():  # (the request may have been cancelled meanwhile)
         future.set_result(result)
-
-
-def _fail(future: asyncio.Future[Any], error: Exception) -> None:
-    if not future.done():
-        future.set_exception(error)
 
 
 class GroupCommit:
@@ -103,9 +115,8 @@ class GroupCommit:
     async def run(self, unit: Unit[T]) -> T:
         """The unit's answer, once its transaction has committed (or its error)."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        job = _Job(unit, loop, future)
-        self._queue.put(job)
+        future: asyncio.Future[T | _Alone] = loop.create_future()
+        self._queue.put(_Job(unit, loop, future))
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
@@ -113,7 +124,16 @@ class GroupCommit:
                         target=self._serve, name="sunlight-group-commit", daemon=True
                     )
                     self._thread.start()
-        return await future
+        result = await future
+        if not isinstance(result, _Alone):
+            return result
+        self._count(1, 1)
+        return await to_thread.run_sync(unit.alone)
+
+    def _count(self, transactions: int, units: int) -> None:
+        with self._lock:
+            self.transactions += transactions
+            self.units += units
 
     def _serve(self) -> None:
         while True:
@@ -135,31 +155,33 @@ class GroupCommit:
                 self._run(group)
             except Exception:  # noqa: BLE001 (the thread must outlive any one failure)
                 log.exception("a group commit failed unexpectedly")
+                for job in group:
+                    job.give(_ALONE)  # (a job already answered ignores this)
 
     def _run(self, group: list[_Job[Any]]) -> None:
-        refused: list[_Job[Any]] = []
-        while len(group) > 1:
+        while group:
             results: list[Any] = []
             failed: int | None = None
             try:
                 with self.sessions() as session, session.begin():
+                    session.info[GROUPED] = True
                     for index, job in enumerate(group):
                         failed = index
-                        results.append(job.unit.together(session))
+                        try:
+                            results.append(job.unit.together(session))
+                        except Busy:
+                            results.append(_ALONE)
                     failed = None
-            except Exception:  # noqa: BLE001 (each is run again on its own, see the module)
+            except Exception:  # noqa: BLE001 (run again on their own, see the module's text)
                 if failed is None:  # the commit itself failed
-                    refused += group
-                    group = []
-                else:
-                    refused.append(group.pop(failed))
+                    for job in group:
+                        job.give(_ALONE)
+                    return
+                group.pop(failed).give(_ALONE)
                 continue
-            self.transactions += 1
-            self.units += len(group)
+            done = [(job, r) for job, r in zip(group, results, strict=True) if r is not _ALONE]
+            if done:
+                self._count(1, len(done))
             for job, result in zip(group, results, strict=True):
                 job.give(result)
-            group = []
-        for job in group + refused:
-            self.transactions += 1
-            self.units += 1
-            job.answer(job.unit.alone)
+            return

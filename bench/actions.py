@@ -5,9 +5,10 @@ database) and driven by the same load: wrk, 8 connections, after a warm-up, in s
 segments that alternate between the two servers so that the machine's mood is shared. Two
 kinds of request: `submit` (POST /api/v1/cases) and a plain action (`charge_fee`, which may
 repeat: each connection acts on its own accepted case). For each: requests/s, p50/p99,
-server CPU per request, and the ratio Sunlight / bare. Then the real-time check: actions
-sent at half Sunlight's sustained rate, each opening an alert; the time from the action's
-answer (its commit) to its alert being visible in the database, p50/p99.
+server CPU per request, the ratio Sunlight / bare, and how many requests Sunlight's group
+commit put in one transaction on average (from its /metrics). Then the real-time check:
+actions sent at half Sunlight's sustained rate, each opening an alert; the time from the
+action's answer (its commit) to its alert being visible in the database, p50/p99.
 
 Targets (issue: performance): ratio >= 0.5 on SQLite and PostgreSQL; action-to-alert p99 < 1 s.
 The figures are printed and written to bench/RESULTS.md (its "Action path" section).
@@ -323,6 +324,16 @@ def action_to_alert(
     return sorted(seen[c] - answered[c] for c in answered if c in seen)
 
 
+def group_commit(base: str) -> tuple[float, float]:
+    """Sunlight's group commit so far: (filings and actions, transactions), from /metrics."""
+    text_ = httpx.get(base + "/metrics", timeout=30).text
+    found = {
+        name: float(value)
+        for name, value in re.findall(r"^sunlight_group_commit_(\w+)_total (\S+)$", text_, re.M)
+    }
+    return found["units"], found["transactions"]
+
+
 def median(values: list[float]) -> float:
     """(Not `statistics.median`: bench/statistics.py shadows the standard module here.)"""
     ordered = sorted(values)
@@ -378,11 +389,13 @@ def bench_database(kind: str, args: argparse.Namespace, folder: Path) -> list[st
         assert bare.process is not None
         assert sun.process is not None
         results: dict[str, tuple[Run, Run]] = {}
+        per_transaction: dict[str, float] = {}
         for name, (paths, body, token) in kinds.items():
             # warm-up, not counted
             wrk(bare.url, ["/rows"], '{"kind": "warm"}', "x", 3, folder, bare.process.pid)
             wrk(sun.url, paths, body, token, 3, folder, sun.process.pid)
             b, s = Run(), Run()
+            grouped = group_commit(sun.url)
             for _ in range(args.segments):
                 add(
                     b,
@@ -408,19 +421,24 @@ def bench_database(kind: str, args: argparse.Namespace, folder: Path) -> list[st
                         sun.process.pid,
                     ),
                 )
+            now_units, now_transactions = group_commit(sun.url)
+            units, transactions = now_units - grouped[0], now_transactions - grouped[1]
             results[name] = (b, s)
+            per_transaction[name] = units / transactions if transactions else float("nan")
         for name, (b, s) in results.items():
             lines.append(
                 f"| {kind} | {name} | {s.rate:.0f} | {b.rate:.0f} | **{s.rate / b.rate:.2f}** | "
                 f"{median(s.p50):.1f} / {max(s.p99):.1f} | "
                 f"{median(b.p50):.1f} / {max(b.p99):.1f} | "
-                f"{s.cpu_ms:.2f} | {b.cpu_ms:.2f} | {s.errors} / {b.errors} |"
+                f"{s.cpu_ms:.2f} | {b.cpu_ms:.2f} | {per_transaction[name]:.1f} | "
+                f"{s.errors} / {b.errors} |"
             )
         rate = results["charge_fee"][1].rate / 2
         lags = action_to_alert(sun.url, sun_url, tokens, rate, args.alert_seconds)
         lines.append(
             f"| {kind} | action → alert at {rate:.0f}/s | {len(lags)} alerts | | | "
-            f"p50 {1000 * pct(lags, 0.5):.0f} ms, **p99 {1000 * pct(lags, 0.99):.0f} ms** | | | | |"
+            f"p50 {1000 * pct(lags, 0.5):.0f} ms, **p99 {1000 * pct(lags, 0.99):.0f} ms** "
+            "| | | | | |"
         )
     finally:
         sun.stop()
@@ -445,8 +463,9 @@ def main() -> None:
         raise SystemExit("needs wrk: apt-get install wrk")
     header = [
         "| database | request | Sunlight req/s | bare insert req/s | ratio | Sunlight p50 / p99 ms "
-        "| bare p50 / p99 ms | Sunlight CPU ms/req | bare CPU ms/req | errors (S / bare) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| bare p50 / p99 ms | Sunlight CPU ms/req | bare CPU ms/req "
+        "| Sunlight requests per transaction | errors (S / bare) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-actions-") as tmp:

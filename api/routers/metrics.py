@@ -6,11 +6,12 @@ and calendar, HTTP counters, and the DB-derived gauges unless `SUNLIGHT_METRICS_
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 from prometheus_client import start_http_server as _start_http_server
+from prometheus_client.core import CounterMetricFamily, Metric
 
 from api.deps import ServiceState
 from api.middleware import HttpMetrics
@@ -28,9 +29,40 @@ def install(app: FastAPI, service: ServiceState) -> HttpMetrics:
     """Serve /metrics from this app's own registry; the request counters it returns are
     kept by `api/middleware.EdgeMiddleware`."""
     registry = registry_for(service)
+    registry.register(GroupCommitCollector(service))
     app.state.metrics = registry
     app.include_router(router)
     return HttpMetrics(registry)
+
+
+class GroupCommitCollector:
+    """`sunlight_group_commit_*`: the filings and actions this process committed, and in how
+    many transactions (approval_core/group_commit.py); their quotient is the mean group."""
+
+    def __init__(self, service: ServiceState) -> None:
+        self.service = service
+
+    def describe(self) -> Iterator[Metric]:
+        return self._families(filled=False)
+
+    def collect(self) -> Iterator[Metric]:
+        return self._families(filled=True)
+
+    def _families(self, *, filled: bool) -> Iterator[Metric]:
+        commits = self.service.commits
+        units = CounterMetricFamily(
+            "sunlight_group_commit_units",
+            "Filings and actions run by this process's group commit",
+        )
+        transactions = CounterMetricFamily(
+            "sunlight_group_commit_transactions",
+            "Transactions they were run in (a group's, or one alone)",
+        )
+        if filled:
+            units.add_metric([], commits.units)
+            transactions.add_metric([], commits.transactions)
+        yield units
+        yield transactions
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -37,6 +37,7 @@ from sqlalchemy.orm.util import identity_key
 from approval_core.bulk import execute_one
 from approval_core.cases.models import Case
 from approval_core.cases.snapshot import CLOCK_COLUMNS
+from approval_core.group_commit import Busy, grouped
 from approval_core.outbox.models import Fact
 from approval_core.outbox.service import insert_fact
 from approval_core.records.models import CaseRecord
@@ -130,6 +131,7 @@ _INSERT_EVENT = _event_statement(
 
 _READ_CASE = select(_CASES).where(_CASES.c.id == bindparam("case_id"))
 _READ_CASE_FOR_UPDATE = _READ_CASE.with_for_update()
+_READ_CASE_UNLESS_HELD = _READ_CASE.with_for_update(skip_locked=True)
 _CASE_MANAGER = manager_of_class(Case)
 
 
@@ -139,10 +141,25 @@ def read_case(session: Session, case_id: str, *, for_update: bool = False) -> Ca
     compilation context, loading options and instance processing) cost about twice the
     statement (issue 12). An object the session already holds is returned as it is, as a
     query would return it (it may hold changes not yet written; expired attributes load when
-    read)."""
-    statement = _READ_CASE_FOR_UPDATE if for_update else _READ_CASE
+    read).
+
+    In a group commit on PostgreSQL, a row another transaction holds (the judge's, another
+    process's) is not waited for: `Busy` is raised, and the action is run on its own
+    (approval_core/group_commit.py)."""
+    unless_held = (
+        for_update and grouped(session) and session.get_bind().dialect.name == "postgresql"
+    )
+    statement = (
+        _READ_CASE_UNLESS_HELD
+        if unless_held
+        else _READ_CASE_FOR_UPDATE
+        if for_update
+        else _READ_CASE
+    )
     row = session.connection().execute(statement, {"case_id": case_id}).first()
     if row is None:
+        if unless_held:  # held by another transaction, or no such case: see on its own
+            raise Busy(case_id)
         return None
     held = session.identity_map.get(identity_key(Case, row.id))
     if held is not None:

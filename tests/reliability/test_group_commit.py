@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, func, select
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
@@ -181,10 +182,10 @@ def test_the_writer_ends_when_idle_and_a_later_unit_starts_another(
 
 
 @pytest.fixture
-def accepted(sessions: sessionmaker[Session], core: CoreDeps, people: People) -> list[str]:
+def registered(sessions: sessionmaker[Session], core: CoreDeps, people: People) -> list[str]:
     item = item_in(core, people.department)
     ids = []
-    for n in range(6):
+    for n in range(7):
         case_id, _, _ = submit(sessions, core, people.actors["clerk"], item, bj(2024, 3, 4))
         act(sessions, core, people.actors["clerk"], case_id, "register", bj(2024, 3, 4, 10, n))
         ids.append(case_id)
@@ -192,10 +193,10 @@ def accepted(sessions: sessionmaker[Session], core: CoreDeps, people: People) ->
 
 
 def test_actions_through_the_api_in_one_group_answer_as_each_would_alone(
-    service: ServiceState, sessions: sessionmaker[Session], people: People, accepted: list[str]
+    service: ServiceState, sessions: sessionmaker[Session], people: People, registered: list[str]
 ) -> None:
-    """Accepts of five cases, a second accept of the first (refused: it is accepted by then),
-    a retry of an Idempotency-Key, all in one group: each answered as if alone."""
+    """Accepts of five cases, a conclusion by a clerk (refused), an accept
+    and its retry under one Idempotency-Key, all in one group: each answered as if alone."""
     app = create_app(service)
     clerk = people.auth("clerk")
     keyed = {**clerk, "Idempotency-Key": "accept-once"}
@@ -204,19 +205,19 @@ def test_actions_through_the_api_in_one_group_answer_as_each_would_alone(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
 
-            def post(case_id: str, headers: dict[str, str]) -> Any:
+            def post(case_id: str, headers: dict[str, str], action: str = "accept") -> Any:
                 return http.post(
-                    f"/api/v1/cases/{case_id}/actions", json={"action": "accept"}, headers=headers
+                    f"/api/v1/cases/{case_id}/actions", json={"action": action}, headers=headers
                 )
 
             held = Held()
             first = asyncio.ensure_future(service.commits.run(held))
             await asyncio.to_thread(held.running.wait, 30)
             requests = [
-                *(asyncio.ensure_future(post(c, clerk)) for c in accepted[:5]),
-                asyncio.ensure_future(post(accepted[0], clerk)),
-                asyncio.ensure_future(post(accepted[5], keyed)),
-                asyncio.ensure_future(post(accepted[5], keyed)),
+                *(asyncio.ensure_future(post(c, clerk)) for c in registered[:5]),
+                asyncio.ensure_future(post(registered[6], clerk, "conclude")),
+                asyncio.ensure_future(post(registered[5], keyed)),
+                asyncio.ensure_future(post(registered[5], keyed)),
             ]
             while service.commits._queue.qsize() < len(requests):  # noqa: SLF001
                 await asyncio.sleep(0.001)
@@ -224,26 +225,75 @@ def test_actions_through_the_api_in_one_group_answer_as_each_would_alone(
             await first
             return list(await asyncio.gather(*requests))
 
-    before = service.commits.transactions
+    before, units_before = service.commits.transactions, service.commits.units
     answers = asyncio.run(run())
     assert [a.status_code for a in answers[:5]] == [200] * 5
     assert all(a.json()["state"] == "accepted" for a in answers[:5])
-    assert answers[5].status_code == 409  # the second accept of the first case
+    assert answers[5].status_code == 403  # a clerk may not conclude: refused on its own too
     assert answers[5].headers["content-type"] == "application/problem+json"
     assert [a.status_code for a in answers[6:]] == [200, 200]
     assert answers[6].json() == answers[7].json()
-    assert answers[7].headers.get("Idempotent-Replayed") == "true"
-    # the held one, the group, and the refused accept run again on its own
-    assert service.commits.transactions - before < len(answers)
+    # (the second of the two in the group found the first's answer)
+    replayed = [a.headers.get("Idempotent-Replayed") for a in answers[6:]]
+    assert sorted(replayed, key=str) == [None, "true"]
+    # the held one; the group, which the refused conclusion rolled back, again without it;
+    # the refused conclusion on its own
+    assert service.commits.transactions - before == 3
+    assert service.commits.units - units_before == 1 + len(answers)
+    scraped = TestClient(app).get("/metrics").text
+    assert f"sunlight_group_commit_transactions_total {service.commits.transactions}.0" in scraped
+    assert f"sunlight_group_commit_units_total {service.commits.units}.0" in scraped
     with sessions() as session:
         accepts = session.scalar(
             select(func.count()).select_from(CaseRecord).where(CaseRecord.action == "accept")
         )
         assert accepts == 6  # once per case: no action lost, none done twice
         assert session.scalar(select(func.count()).select_from(RememberedAnswer)) == 1
-        for case_id in accepted:
+        for case_id in registered[:6]:
             case = session.get_one(Case, case_id)
             assert case.state == "accepted"
             assert case.record_count == len(records_of(session, case_id))
     with sessions() as session:
         assert verify_records(session, KEY).findings == []  # every chain holds
+
+
+def test_an_action_on_a_row_held_elsewhere_waits_alone_and_holds_up_nobody(
+    service: ServiceState,
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    people: People,
+    registered: list[str],
+) -> None:
+    """PostgreSQL: while another transaction holds the first case's row (as the judge does
+    while it judges the case), an action on it is taken out of the group and waits on its own;
+    the action on the second case is answered meanwhile."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no row is held by another writer")
+    app = create_app(service)
+    clerk = people.auth("clerk")
+
+    async def run() -> tuple[int, int, str]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+
+            def accept(case_id: str) -> Any:
+                return http.post(
+                    f"/api/v1/cases/{case_id}/actions", json={"action": "accept"}, headers=clerk
+                )
+
+            with sessions() as holder, holder.begin():
+                holder.execute(select(Case).where(Case.id == registered[0]).with_for_update())
+                waiting = asyncio.ensure_future(accept(registered[0]))
+                other = await asyncio.wait_for(accept(registered[1]), 30)
+                await asyncio.sleep(0.3)
+                assert not waiting.done()  # it waits for the row, on its own
+                states = holder.scalar(select(Case.state).where(Case.id == registered[0]))
+            first = await asyncio.wait_for(waiting, 30)  # the row is free: it goes on
+            return other.status_code, first.status_code, str(states)
+
+    other, first, state_meanwhile = asyncio.run(run())
+    assert (other, first) == (200, 200)
+    assert state_meanwhile == "registered"
+    with sessions() as session:
+        assert session.get_one(Case, registered[0]).state == "accepted"
+        assert session.get_one(Case, registered[1]).state == "accepted"

@@ -87,12 +87,27 @@ class _Job(Generic[T]):
     future: asyncio.Future[T | _Alone]
 
     def give(self, result: T | _Alone) -> None:
-        self.loop.call_soon_threadsafe(_settle, self.future, result)
+        """The answer, to the request's event loop; the first one given wins."""
+        try:
+            self.loop.call_soon_threadsafe(_settle, self.future, result)
+        except RuntimeError:  # its event loop is closed: nobody waits for the answer
+            pass
+
+    def fail(self, error: Exception) -> None:
+        try:
+            self.loop.call_soon_threadsafe(_raise, self.future, error)
+        except RuntimeError:
+            pass
 
 
 def _settle(future: asyncio.Future[Any], result: Any) -> None:
     if not future.done():  # (the request may have been cancelled meanwhile)
         future.set_result(result)
+
+
+def _raise(future: asyncio.Future[Any], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
 
 
 class GroupCommit:
@@ -153,10 +168,13 @@ class GroupCommit:
                     break
             try:
                 self._run(group)
-            except Exception:  # noqa: BLE001 (the thread must outlive any one failure)
+            except Exception as error:  # noqa: BLE001 (the thread must outlive any failure)
+                # Whether the group was committed is not known here, so it is not run again:
+                # its requests not yet answered get an error (with an Idempotency-Key a
+                # retry is safe).
                 log.exception("a group commit failed unexpectedly")
                 for job in group:
-                    job.give(_ALONE)  # (a job already answered ignores this)
+                    job.fail(RuntimeError(f"group commit failed: {error!r}"))
 
     def _run(self, group: list[_Job[Any]]) -> None:
         while group:

@@ -23,7 +23,7 @@ from api.app import create_app
 from api.deps import ServiceState
 from approval_core.cases.models import Case
 from approval_core.context import CoreDeps
-from approval_core.group_commit import GroupCommit
+from approval_core.group_commit import GroupCommit, _Job
 from approval_core.idempotency.models import RememberedAnswer
 from approval_core.records.models import CaseRecord
 from approval_core.records.service import records_of
@@ -297,3 +297,19 @@ def test_an_action_on_a_row_held_elsewhere_waits_alone_and_holds_up_nobody(
     with sessions() as session:
         assert session.get_one(Case, registered[0]).state == "accepted"
         assert session.get_one(Case, registered[1]).state == "accepted"
+
+
+def test_an_answer_nobody_waits_for_any_more_stops_nothing(
+    sessions: sessionmaker[Session], people: People
+) -> None:
+    """A request whose event loop is gone (its server stopping) still has its unit committed,
+    and the writer goes on with the next."""
+    commits = GroupCommit(sessions)
+    first, second = user_ids(people, "clerk", "handler")
+    gone = asyncio.new_event_loop()
+    orphan = _Job(Rename(sessions, first, "无人等"), gone, gone.create_future())
+    gone.close()
+    commits._queue.put(orphan)  # noqa: SLF001
+    later = commits.run(Rename(sessions, second, "后来者"))
+    assert asyncio.run(asyncio.wait_for(later, 30)) == "后来者"
+    assert names(sessions, [first, second]) == ["无人等", "后来者"]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.ratelimit import PublicLimiter
 from approval_core.cases.labels import ROLE_LABELS, zh
+from approval_core.cases.rows import lock_cases
 from approval_core.context import Actor, CoreDeps
 from approval_core.db import read_only
 from approval_core.errors import Forbidden, InvalidInput
@@ -60,7 +61,7 @@ class ServiceState:
         if self.settings.sms_gateway_url:
             self.supervisor.sms_enabled = True
         self.limiter = PublicLimiter.from_settings(self.sessions, self.settings)
-        self.commits = GroupCommit(self.sessions)
+        self.commits = GroupCommit(self.sessions, prepare=lock_cases)
         self.judge = JudgeLoop(self.sessions, self.supervisor, self.settings.secret_key, self.now)
         signer = signer_from_settings(self.settings)
         self.documents = ReceiptDocuments(signer, self.settings.public_url)

@@ -37,6 +37,7 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -79,6 +80,10 @@ class Unit(Protocol[T_co]):
     def alone(self) -> T_co:
         """Run in a transaction of its own, as without grouping."""
 
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The ids of the rows it will lock (given to `prepare`), if known beforehand."""
+
 
 @dataclass
 class _Job(Generic[T]):
@@ -115,9 +120,17 @@ class GroupCommit:
     first unit and ends after `idle_seconds` without any."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, most: int = 32, idle_seconds: float = 5.0
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        prepare: Callable[[Session, list[str]], None] | None = None,
+        most: int = 32,
+        idle_seconds: float = 5.0,
     ) -> None:
         self.sessions = sessions
+        # Called first in each group's transaction with the rows its units will lock (for
+        # actions: their cases, read and locked at once by approval_core/cases/rows.lock_cases).
+        self.prepare = prepare
         self.most = most  # units in one transaction at most
         self.idle_seconds = idle_seconds
         self._queue: queue.SimpleQueue[_Job[Any]] = queue.SimpleQueue()
@@ -183,6 +196,9 @@ class GroupCommit:
             try:
                 with self.sessions() as session, session.begin():
                     session.info[GROUPED] = True
+                    rows = [row for job in group for row in job.unit.rows]
+                    if rows and self.prepare is not None:
+                        self.prepare(session, rows)
                     for index, job in enumerate(group):
                         failed = index
                         try:

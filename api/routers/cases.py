@@ -131,6 +131,7 @@ async def act_on_case(
                 body.model_dump(mode="json") if idempotency_key is not None else None,
                 core.now(),
                 work,
+                rows=(case_id,),
             )
         )
     except IllegalTransition:

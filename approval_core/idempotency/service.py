@@ -138,6 +138,7 @@ class Once:
     body: Any
     now: datetime
     work: Callable[[Session], Answer]
+    rows: tuple[str, ...] = ()  # the rows `work` locks, when known (approval_core/group_commit)
 
     def together(self, session: Session) -> Answer:
         return once_in(session, self.user_id, self.key, self.scope, self.body, self.now, self.work)

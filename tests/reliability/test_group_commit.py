@@ -39,6 +39,7 @@ class Held:
 
     running: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    rows: tuple[str, ...] = ()
 
     def together(self, session: Session) -> str:  # noqa: ARG002 (writes nothing)
         return self.alone()
@@ -60,6 +61,7 @@ class Rename:
     fail: bool = False
     spoil_commit: bool = False
     runs: list[str] = field(default_factory=list)
+    rows: tuple[str, ...] = ()
 
     def together(self, session: Session) -> str:
         self.runs.append("together")
@@ -313,3 +315,49 @@ def test_an_answer_nobody_waits_for_any_more_stops_nothing(
     later = commits.run(Rename(sessions, second, "后来者"))
     assert asyncio.run(asyncio.wait_for(later, 30)) == "后来者"
     assert names(sessions, [first, second]) == ["无人等", "后来者"]
+
+
+def test_a_group_reads_and_locks_its_cases_with_one_statement(
+    service: ServiceState, engine: Engine, people: People, registered: list[str]
+) -> None:
+    app = create_app(service)
+    clerk = people.auth("clerk")
+    reads: list[str] = []
+
+    def note(*args: Any) -> None:
+        statement = " ".join(str(args[2]).split())
+        if statement.startswith("SELECT") and "FROM cases" in statement:
+            reads.append(statement)
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            held = Held()
+            first = asyncio.ensure_future(service.commits.run(held))
+            await asyncio.to_thread(held.running.wait, 30)
+            requests = [
+                asyncio.ensure_future(
+                    http.post(
+                        f"/api/v1/cases/{case_id}/actions",
+                        json={"action": "accept"},
+                        headers=clerk,
+                    )
+                )
+                for case_id in registered[:3]
+            ]
+            while service.commits._queue.qsize() < len(requests):  # noqa: SLF001
+                await asyncio.sleep(0.001)
+            event.listen(engine, "before_cursor_execute", note)
+            held.release.set()
+            await first
+            return list(await asyncio.gather(*requests))
+
+    try:
+        answers = asyncio.run(run())
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len(reads) == 1, reads
+    assert " IN (" in reads[0]
+    if engine.dialect.name == "postgresql":
+        assert reads[0].endswith("FOR UPDATE SKIP LOCKED")

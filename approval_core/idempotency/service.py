@@ -80,56 +80,13 @@ def once(
     work: Callable[[Session], Answer],
 ) -> Answer:
     """`work` in one transaction; with a key, at most once (see the module's text)."""
-    try:
-        with sessions() as session, session.begin():
-            return once_in(session, user_id, key, scope, body, now, work)
-    except IntegrityError:
-        if key is None or user_id is None:
-            raise
-        with sessions() as session:
-            earlier = _found(session, user_id, key, request_hash(scope, body))
-        if earlier is None:
-            raise
-        return earlier
-
-
-def once_in(
-    session: Session,
-    user_id: int | None,
-    key: str | None,
-    scope: str,
-    body: Any,
-    now: datetime,
-    work: Callable[[Session], Answer],
-) -> Answer:
-    """`once` within the caller's transaction: a racing twin raises IntegrityError here or at
-    commit, and the caller rolls back (`once` then answers with the twin's answer)."""
-    if key is None or user_id is None:
-        return work(session)
-    digest = request_hash(scope, body)
-    key = check_key(key)
-    earlier = _found(session, user_id, key, digest)
-    if earlier is not None:
-        return earlier
-    answer = work(session)
-    session.add(
-        RememberedAnswer(
-            user_id=user_id,
-            key=key,
-            scope=scope,
-            request_hash=digest,
-            status=answer.status,
-            answer=answer.body,
-            created_at=now,
-        )
-    )
-    session.flush()  # a racing twin fails here (or at commit), not after the answer
-    return answer
+    return Once(sessions, user_id, key, scope, body, now, work).alone()
 
 
 @dataclass(frozen=True)
 class Once:
-    """`once` as a unit of a group commit (approval_core/group_commit.py)."""
+    """A request's `work` run at most once per key: in a transaction of its own (`alone`, as
+    `once`), or in a group commit's (`together`, approval_core/group_commit.py)."""
 
     sessions: sessionmaker[Session]
     user_id: int | None
@@ -140,13 +97,44 @@ class Once:
     work: Callable[[Session], Answer]
     rows: tuple[str, ...] = ()  # the rows `work` locks, when known (approval_core/group_commit)
 
-    def together(self, session: Session) -> Answer:
-        return once_in(session, self.user_id, self.key, self.scope, self.body, self.now, self.work)
-
     def alone(self) -> Answer:
-        return once(
-            self.sessions, self.user_id, self.key, self.scope, self.body, self.now, self.work
+        try:
+            with self.sessions() as session, session.begin():
+                return self.together(session)
+        except IntegrityError:
+            if self.key is None or self.user_id is None:
+                raise
+            with self.sessions() as session:
+                digest = request_hash(self.scope, self.body)
+                earlier = _found(session, self.user_id, self.key, digest)
+            if earlier is None:
+                raise
+            return earlier
+
+    def together(self, session: Session) -> Answer:
+        """Within the caller's transaction: a racing twin raises IntegrityError here or at
+        commit, and the caller rolls back (`alone` then answers with the twin's answer)."""
+        if self.key is None or self.user_id is None:
+            return self.work(session)
+        digest = request_hash(self.scope, self.body)
+        key = check_key(self.key)
+        earlier = _found(session, self.user_id, key, digest)
+        if earlier is not None:
+            return earlier
+        answer = self.work(session)
+        session.add(
+            RememberedAnswer(
+                user_id=self.user_id,
+                key=key,
+                scope=self.scope,
+                request_hash=digest,
+                status=answer.status,
+                answer=answer.body,
+                created_at=self.now,
+            )
         )
+        session.flush()  # a racing twin fails here (or at commit), not after the answer
+        return answer
 
 
 def prune(session: Session, now: datetime) -> int:

@@ -145,13 +145,12 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T | _Alone] = loop.create_future()
         self._queue.put(_Job(unit, loop, future))
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._serve, name="sunlight-group-commit", daemon=True
-                    )
-                    self._thread.start()
+        with self._lock:  # (the writer decides to end under this lock, seeing no unit queued)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="sunlight-group-commit", daemon=True
+                )
+                self._thread.start()
         result = await future
         if not isinstance(result, _Alone):
             return result

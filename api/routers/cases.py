@@ -13,7 +13,7 @@ from api.deps import CurrentActor, Service, ServiceState, unit_of_work
 from approval_core.cases import queries
 from approval_core.cases import service as cases
 from approval_core.cases.schemas import ActionCommand, SubmitCommand
-from approval_core.context import Actor
+from approval_core.context import Actor, CoreDeps
 from approval_core.errors import IllegalTransition
 from approval_core.idempotency.service import MAX_KEY, Answer, Once
 from approval_core.inputs import Count, Moment
@@ -135,7 +135,7 @@ async def act_on_case(
             )
         )
     except IllegalTransition:
-        noted = await run_in_threadpool(_note_refused_change, service, actor, case_id, body)
+        noted = await run_in_threadpool(_note_refused_change, service, core, actor, case_id, body)
         if noted:
             service.judge.wake()
         raise
@@ -144,10 +144,10 @@ async def act_on_case(
 
 
 def _note_refused_change(
-    service: ServiceState, actor: Actor, case_id: str, body: ActionCommand
+    service: ServiceState, core: CoreDeps, actor: Actor, case_id: str, body: ActionCommand
 ) -> bool:
     with unit_of_work(service) as session:
-        return cases.note_refused_change(session, service.core, actor, case_id, body)
+        return cases.note_refused_change(session, core, actor, case_id, body)
 
 
 @router.get("/{case_id}/records")

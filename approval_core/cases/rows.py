@@ -151,6 +151,7 @@ def lock_cases(session: Session, case_ids: list[str]) -> None:
     on their own (approval_core/group_commit.py)."""
     # (kept here: the session's identity map holds unchanged objects only weakly)
     locked: dict[str, Case] = session.info.setdefault(_LOCKED, {})
+    session.flush()  # (what a query's autoflush would write first)
     for row in session.connection().execute(_LOCK_CASES, {"ids": sorted(set(case_ids))}):
         locked[row.id] = _held_or_seated(session, row)
     session.info.setdefault(_ASKED, set()).update(case_ids)
@@ -175,6 +176,9 @@ def read_case(session: Session, case_id: str, *, for_update: bool = False) -> Ca
         if postgresql:  # held by another transaction (or no such case): see on its own
             raise Busy(case_id)
         return None
+    # A query flushes the session's changes first (autoflush), and so does this: a change
+    # made to the object before is written, not lost when the action's write seats it anew.
+    session.flush()
     unless_held = for_update and postgresql and grouped(session)
     statement = (
         _READ_CASE_UNLESS_HELD

@@ -14,9 +14,11 @@ from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from approval_core.cases import service as cases
 from approval_core.cases.models import Case
 from approval_core.cases.replay import replay
 from approval_core.cases.rows import read_case, write_event
+from approval_core.cases.schemas import ActionCommand
 from approval_core.cases.snapshot import counters_of, event_to_json
 from approval_core.context import CoreDeps
 from approval_core.errors import IllegalTransition
@@ -316,3 +318,20 @@ def test_an_expired_case_is_read_again(
         again = read_case(session, case_id)
         assert again is case
         assert again.step == "elsewhere"
+
+
+def test_a_change_made_before_an_action_in_its_transaction_is_kept(
+    sessions: sessionmaker[Session], core: CoreDeps, people: People, clock: FrozenClock, item: str
+) -> None:
+    """As a query's autoflush would: the change is written before the action reads the row
+    (the demo links its cases to the demo applicant this way)."""
+    clerk = people.actors["clerk"]
+    case_id, _, _ = submit(sessions, core, clerk, item, clock())
+    clock.advance(minutes=5)
+    with sessions() as session, session.begin():
+        session.get_one(Case, case_id).applicant_phone = "13900000000"
+        cases.act(session, core, clerk, case_id, ActionCommand(action="register", at=clock()))
+    with sessions() as session:
+        stored = session.get_one(Case, case_id)
+        assert stored.applicant_phone == "13900000000"
+        assert stored.state == "registered"

@@ -50,18 +50,9 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
-GROUPED = "sunlight_group_commit"  # in `Session.info` while the session runs a group
-
-
 class Busy(Exception):  # noqa: N818 (a signal, not an error the request sees)
     """Raised by a unit in a group, before it has written anything, when it would have to wait
     for a row another transaction holds: it is run on its own instead."""
-
-
-def grouped(session: Session) -> bool:
-    """Whether `session` runs a group (where waiting for a row lock would hold up the others,
-    so a unit raises `Busy` instead)."""
-    return bool(session.info.get(GROUPED))
 
 
 class _Alone:
@@ -93,26 +84,25 @@ class _Job(Generic[T]):
 
     def give(self, result: T | _Alone) -> None:
         """The answer, to the request's event loop; the first one given wins."""
+        self._send(result, failed=False)
+
+    def fail(self, error: Exception) -> None:
+        self._send(error, failed=True)
+
+    def _send(self, value: Any, *, failed: bool) -> None:
         try:
-            self.loop.call_soon_threadsafe(_settle, self.future, result)
+            self.loop.call_soon_threadsafe(_settle, self.future, value, failed)
         except RuntimeError:  # its event loop is closed: nobody waits for the answer
             pass
 
-    def fail(self, error: Exception) -> None:
-        try:
-            self.loop.call_soon_threadsafe(_raise, self.future, error)
-        except RuntimeError:
-            pass
 
-
-def _settle(future: asyncio.Future[Any], result: Any) -> None:
-    if not future.done():  # (the request may have been cancelled meanwhile)
-        future.set_result(result)
-
-
-def _raise(future: asyncio.Future[Any], error: Exception) -> None:
-    if not future.done():
-        future.set_exception(error)
+def _settle(future: asyncio.Future[Any], value: Any, failed: bool) -> None:
+    if future.done():  # (the request may have been cancelled, or answered already)
+        return
+    if failed:
+        future.set_exception(value)
+    else:
+        future.set_result(value)
 
 
 class GroupCommit:
@@ -194,7 +184,6 @@ class GroupCommit:
             failed: int | None = None
             try:
                 with self.sessions() as session, session.begin():
-                    session.info[GROUPED] = True
                     rows = [row for job in group for row in job.unit.rows]
                     if rows and self.prepare is not None:
                         self.prepare(session, rows)
@@ -212,9 +201,9 @@ class GroupCommit:
                     return
                 group.pop(failed).give(_ALONE)
                 continue
-            done = [(job, r) for job, r in zip(group, results, strict=True) if r is not _ALONE]
+            done = sum(result is not _ALONE for result in results)
             if done:
-                self._count(1, len(done))
+                self._count(1, done)
             for job, result in zip(group, results, strict=True):
                 job.give(result)
             return

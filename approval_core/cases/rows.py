@@ -37,7 +37,7 @@ from sqlalchemy.orm.util import identity_key
 from approval_core.bulk import execute_one
 from approval_core.cases.models import Case
 from approval_core.cases.snapshot import CLOCK_COLUMNS
-from approval_core.group_commit import Busy, grouped
+from approval_core.group_commit import Busy
 from approval_core.outbox.models import Fact
 from approval_core.outbox.service import insert_fact
 from approval_core.records.models import CaseRecord
@@ -131,7 +131,6 @@ _INSERT_EVENT = _event_statement(
 
 _READ_CASE = select(_CASES).where(_CASES.c.id == bindparam("case_id"))
 _READ_CASE_FOR_UPDATE = _READ_CASE.with_for_update()
-_READ_CASE_UNLESS_HELD = _READ_CASE.with_for_update(skip_locked=True)
 # (in one lock order for everybody)
 _LOCK_CASES = (
     select(_CASES)
@@ -140,8 +139,9 @@ _LOCK_CASES = (
     .with_for_update(skip_locked=True)
 )
 _CASE_MANAGER = manager_of_class(Case)
-# In `Session.info`: the case ids `lock_cases` asked for, and those it read and locked.
-_ASKED, _LOCKED = "sunlight_cases_asked", "sunlight_cases_locked"
+# In `Session.info`: each case id `lock_cases` was asked for, and its object, or None when the
+# row was not there to lock (kept here too: the identity map holds unchanged objects weakly).
+_LOCKED = "sunlight_cases_locked"
 
 
 def lock_cases(session: Session, case_ids: list[str]) -> None:
@@ -149,12 +149,13 @@ def lock_cases(session: Session, case_ids: list[str]) -> None:
     then find them here (`read_case`) instead of reading one by one: on PostgreSQL a round
     trip per action less. Rows another transaction holds are skipped: their actions are run
     on their own (approval_core/group_commit.py)."""
-    # (kept here: the session's identity map holds unchanged objects only weakly)
-    locked: dict[str, Case] = session.info.setdefault(_LOCKED, {})
     session.flush()  # (what a query's autoflush would write first)
-    for row in session.connection().execute(_LOCK_CASES, {"ids": sorted(set(case_ids))}):
-        locked[row.id] = _held_or_seated(session, row)
-    session.info.setdefault(_ASKED, set()).update(case_ids)
+    ids = sorted(set(case_ids))
+    found = {
+        row.id: _held_or_seated(session, row)
+        for row in session.connection().execute(_LOCK_CASES, {"ids": ids})
+    }
+    session.info.setdefault(_LOCKED, {}).update({i: found.get(i) for i in ids})
 
 
 def read_case(session: Session, case_id: str, *, for_update: bool = False) -> Case | None:
@@ -165,34 +166,21 @@ def read_case(session: Session, case_id: str, *, for_update: bool = False) -> Ca
     query would return it (it may hold changes not yet written; expired attributes load when
     read).
 
-    In a group commit, a case `lock_cases` read is not read again. On PostgreSQL a row another
-    transaction holds (the judge's, another process's) is not waited for there: `Busy` is
+    In a group commit, a case `lock_cases` read is not read again. On PostgreSQL a row it
+    could not lock (held by the judge, another process) is not waited for there: `Busy` is
     raised, and the action is run on its own (approval_core/group_commit.py)."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if for_update and case_id in session.info.get(_ASKED, ()):
-        locked: dict[str, Case] = session.info[_LOCKED]
-        if case_id in locked:
-            return locked[case_id]
-        if postgresql:  # held by another transaction (or no such case): see on its own
-            raise Busy(case_id)
-        return None
+    locked: dict[str, Case | None] = session.info.get(_LOCKED, {})
+    if for_update and case_id in locked:
+        case = locked[case_id]
+        if case is None and session.get_bind().dialect.name == "postgresql":
+            raise Busy(case_id)  # (or no such case: its own run says so)
+        return case
     # A query flushes the session's changes first (autoflush), and so does this: a change
     # made to the object before is written, not lost when the action's write seats it anew.
     session.flush()
-    unless_held = for_update and postgresql and grouped(session)
-    statement = (
-        _READ_CASE_UNLESS_HELD
-        if unless_held
-        else _READ_CASE_FOR_UPDATE
-        if for_update
-        else _READ_CASE
-    )
+    statement = _READ_CASE_FOR_UPDATE if for_update else _READ_CASE
     row = session.connection().execute(statement, {"case_id": case_id}).first()
-    if row is None:
-        if unless_held:
-            raise Busy(case_id)
-        return None
-    return _held_or_seated(session, row)
+    return None if row is None else _held_or_seated(session, row)
 
 
 def _held_or_seated(session: Session, row: Any) -> Case:
